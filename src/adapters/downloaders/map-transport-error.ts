@@ -30,7 +30,7 @@ const TLS_REASONS: Record<string, string> = {
 
 function codeOf(err: unknown): string | undefined {
   if (typeof err === 'object' && err !== null && 'code' in err) {
-    const code = (err as { code: unknown }).code;
+    const code = err.code;
     if (typeof code === 'string') return code;
   }
   return undefined;
@@ -42,7 +42,7 @@ export function findCode(err: unknown, wanted: (code: string) => boolean): { cod
   for (let depth = 0; depth < 6 && current !== undefined && current !== null; depth++) {
     const code = codeOf(current);
     if (code !== undefined && wanted(code)) return { code, error: current };
-    current = typeof current === 'object' && 'cause' in current ? (current as { cause: unknown }).cause : undefined;
+    current = typeof current === 'object' && 'cause' in current ? current.cause : undefined;
   }
   return null;
 }
@@ -72,17 +72,23 @@ const KNOWN = (code: string): boolean =>
     'ENETUNREACH',
     'UND_ERR_SOCKET',
     'ECONNABORTED',
-  ].includes(code);
+    'UND_ERR_CLOSED',
+    'UND_ERR_RES_CONTENT_LENGTH_MISMATCH',
+  ].includes(code) ||
+  code.startsWith('HPE_');
 
 /**
  * Maps a transport-level failure (system, undici or TLS error code) to a catalogue JobFailure by its code,
  * never by its message text. Returns null when the code is not a known transport failure.
+ * `timeoutSeconds` is reported for idle/header/body timeouts; `connectTimeoutSeconds` (defaulting to it) for
+ * a connect timeout, which undici reports under its own code.
  */
 export function mapNetworkError(
   err: unknown,
   host: string,
   port: number,
   timeoutSeconds: number,
+  connectTimeoutSeconds: number = timeoutSeconds,
 ): JobFailure | null {
   if (err instanceof JobFailure) return err;
   const found = findCode(err, KNOWN);
@@ -100,12 +106,14 @@ export function mapNetworkError(
     case 'EAI_AGAIN':
     case 'EAI_NONAME':
       return failures.hostUnresolvable(host);
-    case 'ETIMEDOUT':
     case 'UND_ERR_CONNECT_TIMEOUT':
+      return failures.timedOut(connectTimeoutSeconds, host, port);
+    case 'ETIMEDOUT':
     case 'UND_ERR_HEADERS_TIMEOUT':
     case 'UND_ERR_BODY_TIMEOUT':
       return failures.timedOut(timeoutSeconds, host, port);
     default:
-      return failures.connectionFailed(host, port, code);
+      // llhttp parser errors (HPE_*) mean the origin did not speak valid HTTP/1.1.
+      return failures.connectionFailed(host, port, code.startsWith('HPE_') ? 'invalid HTTP response' : code);
   }
 }
