@@ -75,6 +75,7 @@ function parse(encoded: string): { params: ScryptParams; salt: Buffer; hash: Buf
   }
   const powerOfTwo = n >= 2 && (n & (n - 1)) === 0;
   if (!powerOfTwo || n > MAX_N || r > MAX_R || p > MAX_P || 128 * n * r * p > MAX_WORK) return undefined;
+  // A hash shorter than we produce must not verify: it would match a mere prefix of the derived key.
   if (salt.length < 8 || salt.length > 64 || hash.length < KEY_BYTES || hash.length > 64) return undefined;
   return { params: { n, r, p }, salt, hash };
 }
