@@ -21,12 +21,15 @@ export interface SqliteFixture {
 
 export interface SqliteBackend {
   readonly name: string;
+  /** Whether a second connection reaches the same data (false for `:memory:`: private to its connection). */
+  readonly shared: boolean;
   /** A fresh, migrated database; every connection and the temp folder are released by `t.after`. */
   open(t: TestContext, options?: OpenSqliteOptions): Promise<SqliteFixture>;
 }
 
 const fileBackend: SqliteBackend = {
   name: 'SQLite file',
+  shared: true,
   async open(t, options) {
     const dir = await mkdtemp(join(tmpdir(), 'clusterimage-contract-'));
     const location = join(dir, 'store.db');
@@ -46,6 +49,7 @@ const fileBackend: SqliteBackend = {
 
 const memoryBackend: SqliteBackend = {
   name: 'SQLite :memory:',
+  shared: false,
   open(t, options) {
     const database = openSqliteDatabase(':memory:', options);
     t.after(() => {
