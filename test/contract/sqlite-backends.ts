@@ -51,11 +51,14 @@ const memoryBackend: SqliteBackend = {
   name: 'SQLite :memory:',
   shared: false,
   open(t, options) {
-    const database = openSqliteDatabase(':memory:', options);
-    t.after(() => {
-      database.close();
+    // The executor turns a throwing open into a rejection, like the file backend's async open.
+    return new Promise((resolve) => {
+      const database = openSqliteDatabase(':memory:', options);
+      t.after(() => {
+        database.close();
+      });
+      resolve({ database, location: ':memory:', connectAgain: undefined });
     });
-    return Promise.resolve({ database, location: ':memory:', connectAgain: undefined });
   },
 };
 
