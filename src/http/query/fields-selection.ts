@@ -8,7 +8,14 @@
  */
 import { errors } from '../../core/errors.js';
 import { LINKS_FIELD, resolveField, type ResourceFields } from './field-spec.js';
-import { cloneJson, cloneJsonObject, isJsonObject, setJsonKey, type JsonObject, type JsonValue } from './json.js';
+import {
+  cloneJson,
+  cloneJsonObject,
+  isJsonObject,
+  setJsonKey,
+  type JsonObject,
+  type JsonValue,
+} from './json.js';
 
 /** Names selected at one level: `true` keeps the whole value, a nested tree keeps only part of it. */
 export type SelectionTree = ReadonlyMap<string, SelectionTree | true>;

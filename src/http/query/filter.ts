@@ -88,7 +88,11 @@ function scanAlternatives(value: string): ScannedChar[][] | undefined {
 const text = (chars: readonly ScannedChar[]): string => chars.map((c) => c.ch).join('');
 const isOp = (c: ScannedChar | undefined, ch: string): boolean => c !== undefined && !c.quoted && c.ch === ch;
 
-function parseTerm(chars: readonly ScannedChar[], spec: FieldSpec, fail: (expectation: string) => never): FilterTerm {
+function parseTerm(
+  chars: readonly ScannedChar[],
+  spec: FieldSpec,
+  fail: (expectation: string) => never,
+): FilterTerm {
   const key = (literal: readonly ScannedChar[]): Comparable => {
     const k = literalKey(spec, text(literal));
     if (k !== undefined) return k;

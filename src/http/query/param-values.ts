@@ -16,7 +16,8 @@ export const expectations = {
   boolean: 'true or false',
   integer: 'an integer',
   integerRange: (min: number, max: number) => `an integer from ${min} to ${max}`,
-  integerAtLeast: (min: number) => (min === 1 ? 'a positive integer' : min === 0 ? 'a non-negative integer' : `an integer of at least ${min}`),
+  integerAtLeast: (min: number) =>
+    min === 1 ? 'a positive integer' : min === 0 ? 'a non-negative integer' : `an integer of at least ${min}`,
   oneOf: (values: readonly string[]) => `one of: ${values.join(', ')}`,
   dateTime: 'a date-time such as 2025-03-28T14:02:11+00:00',
   booleanNoOrder: 'true or false (<, >, <=, >= and .. do not apply to booleans)',
@@ -35,7 +36,13 @@ export function parseBooleanValue(name: string, value: string): boolean {
 }
 
 /** A decimal integer within [min, max]; `expectation` names the accepted range in the error. */
-export function parseIntegerValue(name: string, value: string, min: number, max: number, expectation: string): number {
+export function parseIntegerValue(
+  name: string,
+  value: string,
+  min: number,
+  max: number,
+  expectation: string,
+): number {
   if (!INTEGER.test(value)) throw errors.invalidValue(name, value, expectation);
   const n = Number(value);
   if (n < min || n > max) throw errors.invalidValue(name, value, expectation);
@@ -48,9 +55,16 @@ export function parseParamValue(name: string, value: string, spec: ParamSpec): s
     case 'boolean':
       return parseBooleanValue(name, value);
     case 'integer':
-      return parseIntegerValue(name, value, spec.min, spec.max, expectations.integerRange(spec.min, spec.max));
+      return parseIntegerValue(
+        name,
+        value,
+        spec.min,
+        spec.max,
+        expectations.integerRange(spec.min, spec.max),
+      );
     case 'enum':
-      if (!spec.values.includes(value)) throw errors.invalidValue(name, value, expectations.oneOf(spec.values));
+      if (!spec.values.includes(value))
+        throw errors.invalidValue(name, value, expectations.oneOf(spec.values));
       return value;
     case 'string':
       return value;
