@@ -120,7 +120,9 @@ function parseEntries(entries: readonly string[]): EntrySet {
     }
     const name = normaliseName(entry);
     if (!NAME_RE.test(name)) throw new TypeError(`Invalid host policy entry "${raw}".`);
-    names.push(name.startsWith('*.') ? { value: name.slice(1), wildcard: true } : { value: name, wildcard: false });
+    names.push(
+      name.startsWith('*.') ? { value: name.slice(1), wildcard: true } : { value: name, wildcard: false },
+    );
   }
   return { cidrs, names };
 }
@@ -134,7 +136,8 @@ function parseCidr(entry: string): Cidr | null {
   let bits = width;
   if (slash !== -1) {
     const prefix = entry.slice(slash + 1);
-    if (!/^\d{1,3}$/.test(prefix) || Number(prefix) > width) throw new TypeError(`Invalid host policy entry "${entry}".`);
+    if (!/^\d{1,3}$/.test(prefix) || Number(prefix) > width)
+      throw new TypeError(`Invalid host policy entry "${entry}".`);
     bits = Number(prefix);
   }
   const raw = isV6 ? parseV6(addressPart) : parseV4(addressPart);

@@ -7,7 +7,12 @@ import { Client, buildConnector, type Dispatcher } from 'undici';
 import { failures, JobFailure, toError } from '../../core/errors.js';
 import type { DownloadRequest, TransferScheme } from '../../core/model/download-request.js';
 import { safeUrlOf } from '../../core/model/download-request.js';
-import type { Downloader, DownloadOptions, DownloadProgress, DownloadResult } from '../../core/ports/downloader.js';
+import type {
+  Downloader,
+  DownloadOptions,
+  DownloadProgress,
+  DownloadResult,
+} from '../../core/ports/downloader.js';
 import type { HostPolicy } from './host-policy.js';
 import { findCode, mapNetworkError } from './map-transport-error.js';
 
@@ -113,7 +118,8 @@ export class HttpDownloader implements Downloader {
     this.#maxRedirects = options.maxRedirects ?? 5;
     this.#resumeAttempts = options.resumeAttempts ?? 3;
     const extra = options.caPem ?? [];
-    this.#secureContext = extra.length > 0 ? createSecureContext({ ca: [...rootCertificates, ...extra] }) : undefined;
+    this.#secureContext =
+      extra.length > 0 ? createSecureContext({ ca: [...rootCertificates, ...extra] }) : undefined;
     this.#insecureHosts = new Set((options.insecureHosts ?? []).map((h) => h.toLowerCase()));
     this.#warn =
       options.warn ??
@@ -123,7 +129,11 @@ export class HttpDownloader implements Downloader {
     this.#lookup = options.lookup ?? defaultLookup;
   }
 
-  async download(request: DownloadRequest, sink: Writable, options: DownloadOptions): Promise<DownloadResult> {
+  async download(
+    request: DownloadRequest,
+    sink: Writable,
+    options: DownloadOptions,
+  ): Promise<DownloadResult> {
     const { signal } = options;
     signal.throwIfAborted();
     const original = new URL(request.fetchUrl);
@@ -149,7 +159,12 @@ export class HttpDownloader implements Downloader {
         for (let attempt = 1; end.kind === 'broken'; attempt++) {
           const failure = this.#bodyFailure(end.error, transfer, hop);
           const { total, validator, received } = transfer;
-          if (total === null || validator === null || attempt > this.#resumeAttempts || !isResumable(end.error)) {
+          if (
+            total === null ||
+            validator === null ||
+            attempt > this.#resumeAttempts ||
+            !isResumable(end.error)
+          ) {
             throw failure;
           }
           const rangeHeaders: Record<string, string> = {
@@ -181,25 +196,11 @@ export class HttpDownloader implements Downloader {
 
   /** Resolves, checks against the policy and returns a client whose connections go to the checked address. */
   async #openHop(url: URL, signal: AbortSignal): Promise<Hop> {
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw failures.badRedirect(safeUrlOf(url.href));
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw failures.badRedirect(safeUrlOf(url.href));
     const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
     const port = url.port === '' ? (DEFAULT_PORT[url.protocol] ?? 80) : Number(url.port);
-    let addresses: readonly ResolvedAddress[];
-    if (isIP(host) !== 0) {
-      addresses = [{ address: host, family: isIP(host) }];
-    } else {
-      try {
-        addresses = await abortable(this.#lookup(host), signal);
-      } catch (err) {
-        signal.throwIfAborted();
-        throw mapNetworkError(err, host, port, this.#idleTimeoutMs / 1000) ?? failures.hostUnresolvable(host);
-      }
-    }
-    const first = addresses[0];
-    if (first === undefined) throw failures.hostUnresolvable(host);
-    for (const { address } of addresses) {
-      if (!this.#policy.permits(host, address)) throw failures.hostDenied(host, address);
-    }
+    const pinned = await resolveAllowed(host, this.#policy, this.#lookup, signal);
 
     const insecure = this.#insecureHosts.has(host.toLowerCase());
     if (insecure && url.protocol === 'https:') {
@@ -214,7 +215,7 @@ export class HttpDownloader implements Downloader {
       ...(this.#secureContext === undefined ? {} : { secureContext: this.#secureContext }),
     });
     const connect: buildConnector.connector = (opts, callback) => {
-      base({ ...opts, hostname: first.address }, (err, socket) => {
+      base({ ...opts, hostname: pinned }, (err, socket) => {
         if (err !== null) {
           callback(err, null);
           return;
@@ -303,7 +304,13 @@ export class HttpDownloader implements Downloader {
               return;
             }
             if (status !== 200) {
-              fail(failures.httpStatus(status, STATUS_CODES[status] ?? 'Unknown Status', safeUrlOf(hop.url.href)));
+              fail(
+                failures.httpStatus(
+                  status,
+                  STATUS_CODES[status] ?? 'Unknown Status',
+                  safeUrlOf(hop.url.href),
+                ),
+              );
               return;
             }
             const total = parseLength(headerValue(headers['content-length']));
@@ -314,7 +321,9 @@ export class HttpDownloader implements Downloader {
             transfer.total = total;
             transfer.validator = validatorOf(headers);
             onProgress({ received: 0, total });
-          } else if (!isExpectedRange(status, headers, spec.resume.from, spec.resume.total, transfer.validator)) {
+          } else if (
+            !isExpectedRange(status, headers, spec.resume.from, spec.resume.total, transfer.validator)
+          ) {
             fail(spec.resume.failure);
             return;
           }
@@ -356,7 +365,12 @@ export class HttpDownloader implements Downloader {
       };
 
       hop.client.dispatch(
-        { origin: hop.url.origin, path: `${hop.url.pathname}${hop.url.search}`, method: 'GET', headers: spec.headers },
+        {
+          origin: hop.url.origin,
+          path: `${hop.url.pathname}${hop.url.search}`,
+          method: 'GET',
+          headers: spec.headers,
+        },
         handler,
       );
     });
@@ -366,7 +380,8 @@ export class HttpDownloader implements Downloader {
   #bodyFailure(error: Error, transfer: Transfer, hop: Hop): JobFailure | Error {
     const timeout = findCode(error, (c) => c === 'UND_ERR_BODY_TIMEOUT');
     if (timeout !== null) return failures.timedOut(this.#idleTimeoutMs / 1000, hop.host, hop.port);
-    if (transfer.total !== null && isResumable(error)) return failures.lengthMismatch(transfer.received, transfer.total);
+    if (transfer.total !== null && isResumable(error))
+      return failures.lengthMismatch(transfer.received, transfer.total);
     return this.#mapFailure(error, hop);
   }
 
@@ -377,6 +392,36 @@ export class HttpDownloader implements Downloader {
       toError(err)
     );
   }
+}
+
+/**
+ * Resolves `host` (an IP literal is taken as is), checks every candidate address against the policy and
+ * returns the first one, to which the caller pins its connection. Rejects with `failures.hostUnresolvable`,
+ * `failures.hostDenied`, or `signal.reason` when aborted.
+ */
+export async function resolveAllowed(
+  host: string,
+  policy: HostPolicy,
+  lookup: HostLookup = defaultLookup,
+  signal?: AbortSignal,
+): Promise<string> {
+  let addresses: readonly ResolvedAddress[];
+  if (isIP(host) !== 0) {
+    addresses = [{ address: host, family: isIP(host) }];
+  } else {
+    try {
+      addresses = await (signal === undefined ? lookup(host) : abortable(lookup(host), signal));
+    } catch {
+      signal?.throwIfAborted();
+      throw failures.hostUnresolvable(host);
+    }
+  }
+  const first = addresses[0];
+  if (first === undefined) throw failures.hostUnresolvable(host);
+  for (const { address } of addresses) {
+    if (!policy.permits(host, address)) throw failures.hostDenied(host, address);
+  }
+  return first.address;
 }
 
 function isResumable(error: Error): boolean {
@@ -400,7 +445,8 @@ function nextLocation(location: string | undefined, current: URL): URL {
   } catch {
     throw failures.badRedirect(safeUrlOf(current.href));
   }
-  if (next.protocol !== 'http:' && next.protocol !== 'https:') throw failures.badRedirect(safeUrlOf(current.href));
+  if (next.protocol !== 'http:' && next.protocol !== 'https:')
+    throw failures.badRedirect(safeUrlOf(current.href));
   next.username = '';
   next.password = '';
   next.hash = '';
@@ -446,7 +492,12 @@ function isExpectedRange(
 function tlsError(socket: TLSSocket): Error {
   // Node stores the verification error's code (a string) here despite the declared type.
   const raw: unknown = socket.authorizationError;
-  const code = typeof raw === 'string' ? raw : raw instanceof Error ? ((raw as { code?: string }).code ?? raw.message) : 'CERT_UNTRUSTED';
+  const code =
+    typeof raw === 'string'
+      ? raw
+      : raw instanceof Error
+        ? ((raw as { code?: string }).code ?? raw.message)
+        : 'CERT_UNTRUSTED';
   const cert = socket.getPeerCertificate();
   return Object.assign(new Error(`certificate verification failed (${code})`), { code, cert });
 }

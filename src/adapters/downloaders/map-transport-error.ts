@@ -37,7 +37,10 @@ function codeOf(err: unknown): string | undefined {
 }
 
 /** Walks `cause` links (undici wraps socket errors) and returns the first error with a known code. */
-export function findCode(err: unknown, wanted: (code: string) => boolean): { code: string; error: unknown } | null {
+export function findCode(
+  err: unknown,
+  wanted: (code: string) => boolean,
+): { code: string; error: unknown } | null {
   let current: unknown = err;
   for (let depth = 0; depth < 6 && current !== undefined && current !== null; depth++) {
     const code = codeOf(current);
@@ -97,7 +100,10 @@ export function mapNetworkError(
   if (TLS_VERIFY_CODES.has(code)) {
     const subject = certificateSubject(error);
     const reason = TLS_REASONS[code] ?? code;
-    return failures.tlsVerification(host, subject === null ? `${reason} (${code})` : `${reason} (subject CN=${subject})`);
+    return failures.tlsVerification(
+      host,
+      subject === null ? `${reason} (${code})` : `${reason} (subject CN=${subject})`,
+    );
   }
   switch (code) {
     case 'ECONNREFUSED':
