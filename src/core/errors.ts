@@ -214,6 +214,8 @@ export const failures = {
     f('10551359', `Package upload failed: the package is larger than the limit of ${limitBytes} bytes.`),
   deleteFailed: () => f('10551323', 'Package delete failed: internal error while removing the package.'),
   interrupted: (code: string) => f(code, 'interrupted by a server restart'),
+  /** A request-level refusal (D24) found after the upload's job had started. */
+  rejectedRequest: (err: OntapError) => f(err.code, err.message),
   unexpected: () => f('262145', 'Unexpected application exception.'),
 } as const;
 

@@ -1,0 +1,84 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import { hashPassword, verifyPassword } from '../model/password.js';
+import type { Role, UserStore } from '../ports/user-store.js';
+
+interface CacheEntry {
+  readonly name: string;
+  readonly role: Role;
+  readonly revision: number;
+  readonly expires: number;
+}
+
+const CACHE_TTL_MS = 5 * 60 * 1000;
+const CACHE_MAX = 1024;
+
+export interface Principal {
+  readonly name: string;
+  readonly role: Role;
+}
+
+/**
+ * Checks HTTP Basic credentials. A verified pair is cached under an HMAC of `user:password` with a key made
+ * at start-up, so the cache never holds a password and the scrypt hash runs once per pair, not per request.
+ * An entry is dropped when the user table's revision changes (any user added, removed or changed, also by
+ * the CLI in another process) or after five minutes.
+ */
+export class AuthService {
+  readonly #users: UserStore;
+  readonly #key = randomBytes(32);
+  readonly #cache = new Map<string, CacheEntry>();
+
+  constructor(users: UserStore) {
+    this.#users = users;
+  }
+
+  async authenticate(name: string, password: string, now = Date.now()): Promise<Principal | null> {
+    const cacheKey = createHmac('sha256', this.#key).update(name).update('\0').update(password).digest('base64');
+    const revision = await this.#users.revision();
+    const hit = this.#cache.get(cacheKey);
+    if (hit !== undefined && hit.revision === revision && hit.expires > now) return { name: hit.name, role: hit.role };
+    if (hit !== undefined) this.#cache.delete(cacheKey);
+    const user = await this.#users.get(name);
+    if (user === undefined || !(await verifyPassword(password, user.passwordHash))) return null;
+    if (this.#cache.size >= CACHE_MAX) {
+      const oldest = this.#cache.keys().next();
+      if (oldest.done !== true) this.#cache.delete(oldest.value);
+    }
+    this.#cache.set(cacheKey, { name: user.name, role: user.role, revision, expires: now + CACHE_TTL_MS });
+    return { name: user.name, role: user.role };
+  }
+}
+
+/** User administration for the CLI (`user add|list|delete|passwd`). */
+export class UserService {
+  readonly #users: UserStore;
+
+  constructor(users: UserStore) {
+    this.#users = users;
+  }
+
+  async add(name: string, role: Role, password: string): Promise<boolean> {
+    return this.#users.add({ name, role, passwordHash: await hashPassword(password) });
+  }
+
+  async setPassword(name: string, password: string): Promise<boolean> {
+    return this.#users.setPasswordHash(name, await hashPassword(password));
+  }
+
+  remove(name: string): Promise<boolean> {
+    return this.#users.remove(name);
+  }
+
+  async list(): Promise<{ name: string; role: Role }[]> {
+    return (await this.#users.list()).map((u) => ({ name: u.name, role: u.role }));
+  }
+
+  async isEmpty(): Promise<boolean> {
+    return (await this.#users.list()).length === 0;
+  }
+}
+
+/** A user name the CLI and config accept. */
+export function isValidUserName(name: string): boolean {
+  return /^[A-Za-z0-9._-]{1,64}$/.test(name);
+}
