@@ -46,30 +46,46 @@ export function parseOrderBy(value: string, fields: ResourceFields): OrderKey[] 
   return keys;
 }
 
+/** Orders two sort-key tuples; unset keys sort as the largest value (after all set values ascending). */
+function compareTuples(
+  a: readonly (Comparable | undefined)[],
+  b: readonly (Comparable | undefined)[],
+  keys: readonly OrderKey[],
+): number {
+  for (let i = 0; i < keys.length; i += 1) {
+    const ka = a[i];
+    const kb = b[i];
+    let c: number;
+    if (ka === undefined || kb === undefined) c = ka === kb ? 0 : ka === undefined ? 1 : -1;
+    else c = compareKeys(ka, kb);
+    if (c !== 0) return keys[i]?.direction === 'desc' ? -c : c;
+  }
+  return 0;
+}
+
+function sortKeys(record: JsonObject, keys: readonly OrderKey[]): (Comparable | undefined)[] {
+  return keys.map((key) => {
+    const [value] = valuesAt(record, key.path);
+    return value === undefined ? undefined : recordKey(key.spec, value);
+  });
+}
+
 /**
  * Compares two records by the keys in turn. A record whose field is unset (or unreadable as the field's type)
  * sorts after every set value when ascending and before them when descending, as if it were the largest.
  */
 export function compareRecords(a: JsonObject, b: JsonObject, keys: readonly OrderKey[]): number {
-  for (const key of keys) {
-    const ka = sortKey(a, key);
-    const kb = sortKey(b, key);
-    let c: number;
-    if (ka === undefined || kb === undefined) c = ka === kb ? 0 : ka === undefined ? 1 : -1;
-    else c = compareKeys(ka, kb);
-    if (c !== 0) return key.direction === 'asc' ? c : -c;
-  }
-  return 0;
+  return compareTuples(sortKeys(a, keys), sortKeys(b, keys), keys);
 }
 
-function sortKey(record: JsonObject, key: OrderKey): Comparable | undefined {
-  const [value] = valuesAt(record, key.path);
-  return value === undefined ? undefined : recordKey(key.spec, value);
-}
-
-/** A stably sorted copy of `records`; with no keys the input order is kept. */
+/**
+ * A stably sorted copy of `records` (see `compareRecords`); with no keys the input order is kept. Each record's
+ * sort keys are computed once.
+ */
 export function sortRecords<T extends JsonObject>(records: readonly T[], keys: readonly OrderKey[]): T[] {
-  const copy = [...records];
-  if (keys.length > 0) copy.sort((a, b) => compareRecords(a, b, keys));
-  return copy;
+  if (keys.length === 0) return [...records];
+  return records
+    .map((record) => ({ record, tuple: sortKeys(record, keys) }))
+    .sort((a, b) => compareTuples(a.tuple, b.tuple, keys))
+    .map(({ record }) => record);
 }
