@@ -1,0 +1,306 @@
+import { randomUUID } from 'node:crypto';
+import { open as openCb } from 'node:fs';
+import { link, lstat, mkdir, open, readdir, rename, rm, statfs, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { errors, failures, JobFailure } from '../../core/errors.js';
+import type {
+  ImageStore,
+  PackageInspection,
+  StagedImage,
+  StagedWrite,
+  StageOptions,
+} from '../../core/ports/image-store.js';
+import { StagedFileSink } from './staged-file-sink.js';
+import { errnoCode, storageFailure, withCause } from './storage-failure.js';
+import { TgzInspector } from './tgz-inspector.js';
+
+const openFd = promisify(openCb);
+
+/** Hidden, so `list()` never reports it; inside the repository, so a commit is a link on one filesystem. */
+const STAGING = '.staging';
+const MAX_NAME_BYTES = 255;
+
+/**
+ * Package files in one folder. A package is received into `<dir>/.staging/<uuid>.part` and enters the
+ * repository only by `commit`: a hard link (which fails rather than replace an existing file) followed by
+ * unlinking the temporary name and an fsync of the folder. The repository therefore only ever holds
+ * complete files; a crash leaves at most a temporary file, which `clearStaging()` removes at start-up.
+ */
+export class FsImageStore implements ImageStore {
+  readonly #dir: string;
+  readonly #staging: string;
+  /** Temporary files of stages still open in this process; `clearStaging` leaves them alone. */
+  readonly #active = new Set<string>();
+  #ready: Promise<void> | null = null;
+
+  constructor(dir: string) {
+    this.#dir = dir;
+    this.#staging = join(dir, STAGING);
+  }
+
+  get directory(): string {
+    return this.#dir;
+  }
+
+  async stage(options: StageOptions): Promise<StagedWrite> {
+    const { verb } = options;
+    let fd: number;
+    const tempPath = join(this.#staging, `${randomUUID()}.part`);
+    try {
+      await this.#ensureDirs();
+      fd = await openFd(tempPath, 'wx', 0o644);
+    } catch (err) {
+      this.#ready = null;
+      throw storageFailure(err, verb);
+    }
+    this.#active.add(tempPath);
+    const inspector = new TgzInspector();
+    const sink = new StagedFileSink({ fd, maxBytes: options.maxBytes, verb, inspector });
+    return new FsStagedWrite(this.#dir, tempPath, sink, inspector, verb, () => this.#active.delete(tempPath));
+  }
+
+  async exists(fileName: string): Promise<boolean> {
+    if (!isPackageFileName(fileName)) return false;
+    try {
+      return (await lstat(join(this.#dir, fileName))).isFile();
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') return false;
+      throw err;
+    }
+  }
+
+  async remove(fileName: string): Promise<void> {
+    const path = join(this.#dir, checkedName(fileName));
+    try {
+      await unlink(path);
+      await fsyncDir(this.#dir);
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') return;
+      throw withCause(failures.deleteFailed(), err);
+    }
+  }
+
+  async list(): Promise<string[]> {
+    try {
+      const entries = await readdir(this.#dir, { withFileTypes: true });
+      return entries
+        .filter((e) => e.isFile() && !e.name.startsWith('.'))
+        .map((e) => e.name)
+        .sort();
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') return [];
+      throw err;
+    }
+  }
+
+  async clearStaging(): Promise<number> {
+    let names: string[];
+    try {
+      names = await readdir(this.#staging);
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') return 0;
+      throw err;
+    }
+    let removed = 0;
+    for (const name of names) {
+      const path = join(this.#staging, name);
+      if (this.#active.has(path)) continue;
+      await rm(path, { force: true, recursive: true });
+      removed++;
+    }
+    return removed;
+  }
+
+  async freeBytes(): Promise<number> {
+    await this.#ensureDirs();
+    const stats = await statfs(this.#dir);
+    return stats.bavail * stats.bsize;
+  }
+
+  #ensureDirs(): Promise<void> {
+    this.#ready ??= mkdir(this.#staging, { recursive: true }).then(() => undefined);
+    return this.#ready;
+  }
+}
+
+class FsStagedWrite implements StagedWrite {
+  readonly stream: StagedFileSink;
+  readonly #dir: string;
+  readonly #tempPath: string;
+  readonly #inspector: TgzInspector;
+  readonly #verb: 'download' | 'upload';
+  readonly #forget: () => void;
+  #completing: Promise<StagedImage> | null = null;
+  #aborting: Promise<void> | null = null;
+  #committed = false;
+
+  constructor(
+    dir: string,
+    tempPath: string,
+    sink: StagedFileSink,
+    inspector: TgzInspector,
+    verb: 'download' | 'upload',
+    forget: () => void,
+  ) {
+    this.#dir = dir;
+    this.#tempPath = tempPath;
+    this.stream = sink;
+    this.#inspector = inspector;
+    this.#verb = verb;
+    this.#forget = forget;
+  }
+
+  bytesWritten(): number {
+    return this.stream.accepted;
+  }
+
+  complete(): Promise<StagedImage> {
+    this.#completing ??= this.#complete();
+    return this.#completing;
+  }
+
+  abort(): Promise<void> {
+    this.#aborting ??= this.#abort();
+    return this.#aborting;
+  }
+
+  async #complete(): Promise<StagedImage> {
+    const sink = this.stream;
+    if (!sink.destroyed && !sink.writableEnded) sink.end();
+    await whenClosed(sink);
+    if (sink.errored !== null) throw storageFailure(sink.errored, this.#verb);
+    if (!sink.writableFinished) {
+      throw withCause(
+        failures.storeFailed(this.#verb),
+        new Error('the staged write was aborted before it completed'),
+      );
+    }
+    const inspection = await this.#inspector.finish();
+    return new FsStagedImage(this, sink.digest(), sink.accepted, inspection);
+  }
+
+  async #abort(): Promise<void> {
+    this.stream.destroy();
+    this.#inspector.destroy();
+    await whenClosed(this.stream);
+    if (!this.#committed) {
+      await unlinkIfPresent(this.#tempPath).catch((err: unknown) => {
+        throw storageFailure(err, this.#verb);
+      });
+    }
+    this.#forget();
+  }
+
+  /** Links the finished temporary file into the repository as `fileName`; never replaces a file. */
+  async commit(fileName: string): Promise<void> {
+    const name = checkedName(fileName);
+    if (this.#committed) throw new Error(`staged package already committed`);
+    if (this.#aborting !== null)
+      throw withCause(failures.storeFailed(this.#verb), new Error('staged package aborted'));
+    const target = join(this.#dir, name);
+    try {
+      await link(this.#tempPath, target);
+    } catch (err) {
+      const code = errnoCode(err);
+      if (code === 'EEXIST') throw sameFileName(fileName, err);
+      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') {
+        throw storageFailure(err, this.#verb);
+      }
+      // No hard links on this filesystem: check, then rename. Only one transfer runs at a time (D6).
+      if (await pathExists(target)) throw sameFileName(fileName, err);
+      await rename(this.#tempPath, target).catch((renameErr: unknown) => {
+        throw storageFailure(renameErr, this.#verb);
+      });
+    }
+    this.#committed = true;
+    // The package is in place: a temporary name left behind is only litter for clearStaging.
+    await unlinkIfPresent(this.#tempPath).catch(() => undefined);
+    this.#forget();
+    try {
+      await fsyncDir(this.#dir);
+    } catch (err) {
+      await unlinkIfPresent(target).catch(() => undefined);
+      throw storageFailure(err, this.#verb);
+    }
+  }
+}
+
+class FsStagedImage implements StagedImage {
+  readonly #write: FsStagedWrite;
+  readonly sha256: string;
+  readonly size: number;
+  readonly inspection: PackageInspection;
+
+  constructor(write: FsStagedWrite, sha256: string, size: number, inspection: PackageInspection) {
+    this.#write = write;
+    this.sha256 = sha256;
+    this.size = size;
+    this.inspection = inspection;
+  }
+
+  commit(fileName: string): Promise<void> {
+    return this.#write.commit(fileName);
+  }
+
+  abort(): Promise<void> {
+    return this.#write.abort();
+  }
+}
+
+function sameFileName(fileName: string, cause: unknown): JobFailure {
+  const e = errors.sameFileName(fileName);
+  return new JobFailure(e.code, e.message, { cause });
+}
+
+/** A plain file name: no path separators, not hidden (the staging folder is), at most 255 bytes. */
+function isPackageFileName(name: string): boolean {
+  return (
+    name.length > 0 &&
+    !name.startsWith('.') &&
+    !/[/\\\0]/.test(name) &&
+    Buffer.byteLength(name) <= MAX_NAME_BYTES
+  );
+}
+
+function checkedName(name: string): string {
+  if (!isPackageFileName(name)) throw new RangeError(`not a package file name: ${JSON.stringify(name)}`);
+  return name;
+}
+
+function whenClosed(stream: StagedFileSink): Promise<void> {
+  if (stream.closed) return Promise.resolve();
+  return new Promise((resolve) => {
+    stream.once('close', () => {
+      resolve();
+    });
+  });
+}
+
+async function unlinkIfPresent(path: string): Promise<void> {
+  try {
+    await unlink(path);
+  } catch (err) {
+    if (errnoCode(err) !== 'ENOENT') throw err;
+  }
+}
+
+async function pathExists(path: string): Promise<boolean> {
+  try {
+    await lstat(path);
+    return true;
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return false;
+    throw err;
+  }
+}
+
+/** Makes a link, unlink or rename in `dir` durable. */
+async function fsyncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,267 @@
+import { createHash } from 'node:crypto';
+import { close, fsync, writev } from 'node:fs';
+import { Writable } from 'node:stream';
+import { failures, type JobFailure } from '../../core/errors.js';
+import { storageFailure } from './storage-failure.js';
+import type { TgzInspector } from './tgz-inspector.js';
+
+/** Size of the writes to the file, of the hash updates and of the inspector's inflate steps. */
+export const SINK_UNIT = 1 << 20;
+/** Chunks at least this large are written as they are; smaller ones are copied into a 1 MiB batch. */
+const DIRECT_MIN = 256 * 1024;
+/** Batches being written and inflated at once; their writes go to distinct file offsets. */
+const MAX_IN_FLIGHT = 2;
+const POOL_MAX = MAX_IN_FLIGHT + 2;
+
+export interface StagedFileSinkOptions {
+  readonly fd: number;
+  readonly maxBytes: number;
+  readonly verb: 'download' | 'upload';
+  readonly inspector: TgzInspector;
+}
+
+interface Waiter {
+  readonly cb: (err?: Error | null) => void;
+  /** Flushes still reading the caller's own chunks: the callback waits for them, the caller may reuse them after. */
+  holds: number;
+}
+
+/**
+ * The one pass over a package's bytes: sha256, archive inspection and the file write, in 1 MiB units.
+ *
+ * Small chunks (sockets give 16-64 KiB) are copied into a 1 MiB batch, so the hash, zlib and the disk each
+ * see one call per MiB instead of one per chunk; large chunks are used in place and their callback waits
+ * until the write and the inspector are done with them. Up to two batches are written (pwritev at explicit
+ * offsets) and inflated at once on the thread pool while the main thread hashes the next one.
+ *
+ * Bytes beyond `maxBytes` fail the stream (tooLarge / uploadTooLarge) before anything of that chunk is
+ * written. I/O errors fail it with `storageFailure`. The fd is closed only once no write is in flight, by
+ * `_destroy`, which also runs after a successful finish; `_final` fsyncs.
+ */
+export class StagedFileSink extends Writable {
+  readonly #fd: number;
+  readonly #maxBytes: number;
+  readonly #verb: 'download' | 'upload';
+  readonly #inspector: TgzInspector;
+  readonly #hash = createHash('sha256');
+  #accepted = 0;
+  #position = 0;
+  #batch: Buffer | null = null;
+  #batchLength = 0;
+  readonly #pool: Buffer[] = [];
+  #inFlight = 0;
+  readonly #idle: (() => void)[] = [];
+  #waiter: Waiter | null = null;
+  #finalizing = false;
+  #failure: JobFailure | null = null;
+  #digest: string | null = null;
+
+  constructor(options: StagedFileSinkOptions) {
+    super({ highWaterMark: SINK_UNIT });
+    this.#fd = options.fd;
+    this.#maxBytes = options.maxBytes;
+    this.#verb = options.verb;
+    this.#inspector = options.inspector;
+  }
+
+  /** Bytes accepted so far. */
+  get accepted(): number {
+    return this.#accepted;
+  }
+
+  /** Hex sha256 of every byte written; only after 'finish'. */
+  digest(): string {
+    this.#digest ??= this.#hash.digest('hex');
+    return this.#digest;
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, cb: (err?: Error | null) => void): void {
+    this.#ingest([chunk], cb);
+  }
+
+  override _writev(chunks: { chunk: Buffer }[], cb: (err?: Error | null) => void): void {
+    this.#ingest(
+      chunks.map((c) => c.chunk),
+      cb,
+    );
+  }
+
+  override _final(cb: (err?: Error | null) => void): void {
+    this.#finalizing = true;
+    const batch = this.#batch;
+    if (batch !== null && this.#batchLength > 0) {
+      this.#flush([batch.subarray(0, this.#batchLength)], [batch], false);
+      this.#batch = null;
+      this.#batchLength = 0;
+    }
+    this.#whenIdle(() => {
+      if (this.#failure !== null) {
+        cb(this.#failure);
+        return;
+      }
+      // Counted as in flight so that a concurrent destroy closes the fd only after the fsync.
+      this.#inFlight++;
+      fsync(this.#fd, (err) => {
+        this.#inFlight--;
+        cb(err === null ? null : storageFailure(err, this.#verb));
+        this.#settle();
+      });
+    });
+  }
+
+  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    this.#whenIdle(() => {
+      close(this.#fd, (closeErr) => {
+        cb(err ?? (closeErr === null ? null : storageFailure(closeErr, this.#verb)));
+      });
+    });
+  }
+
+  #ingest(chunks: Buffer[], cb: (err?: Error | null) => void): void {
+    if (this.#failure !== null) {
+      cb(this.#failure);
+      return;
+    }
+    const length = chunks.reduce((n, c) => n + c.length, 0);
+    if (this.#accepted + length > this.#maxBytes) {
+      cb(
+        this.#verb === 'download'
+          ? failures.tooLarge(this.#maxBytes)
+          : failures.uploadTooLarge(this.#maxBytes),
+      );
+      return;
+    }
+    this.#accepted += length;
+    const waiter: Waiter = { cb, holds: 0 };
+    this.#waiter = waiter;
+    let out: Buffer[] = [];
+    let release: Buffer[] = [];
+    let outLength = 0;
+    let holdsCaller = false;
+    const emit = (): void => {
+      if (holdsCaller) waiter.holds++;
+      this.#flush(out, release, holdsCaller);
+      out = [];
+      release = [];
+      outLength = 0;
+      holdsCaller = false;
+    };
+    for (const chunk of chunks) {
+      if (chunk.length >= DIRECT_MIN) {
+        if (this.#batch !== null && this.#batchLength > 0) {
+          out.push(this.#batch.subarray(0, this.#batchLength));
+          release.push(this.#batch);
+          outLength += this.#batchLength;
+          this.#batch = null;
+          this.#batchLength = 0;
+        }
+        out.push(chunk);
+        outLength += chunk.length;
+        holdsCaller = true;
+        if (outLength >= SINK_UNIT) emit();
+        continue;
+      }
+      let at = 0;
+      while (at < chunk.length) {
+        const batch = (this.#batch ??= this.#pool.pop() ?? Buffer.allocUnsafeSlow(SINK_UNIT));
+        const n = chunk.copy(batch, this.#batchLength, at);
+        at += n;
+        this.#batchLength += n;
+        if (this.#batchLength === SINK_UNIT) {
+          out.push(batch);
+          release.push(batch);
+          outLength += SINK_UNIT;
+          this.#batch = null;
+          this.#batchLength = 0;
+          emit();
+        }
+      }
+    }
+    // Caller chunks are never kept once the callback has run.
+    if (holdsCaller) emit();
+    this.#settle();
+  }
+
+  #flush(parts: Buffer[], release: Buffer[], holdsCaller: boolean): void {
+    let total = 0;
+    for (const part of parts) {
+      this.#hash.update(part);
+      total += part.length;
+    }
+    const at = this.#position;
+    this.#position += total;
+    this.#inFlight++;
+    let pending = 1 + parts.length;
+    const done = (): void => {
+      if (--pending > 0) return;
+      this.#inFlight--;
+      for (const buf of release) if (this.#pool.length < POOL_MAX) this.#pool.push(buf);
+      if (holdsCaller && this.#waiter !== null) this.#waiter.holds--;
+      this.#settle();
+    };
+    writeFully(this.#fd, parts, at, (err) => {
+      if (err !== null) this.#ioFailed(err);
+      done();
+    });
+    for (const part of parts) this.#inspector.write(part, done);
+  }
+
+  /** Runs the waiting write callback once its chunks are released and a flush slot is free; wakes idle waiters. */
+  #settle(): void {
+    const waiter = this.#waiter;
+    if (
+      waiter !== null &&
+      (this.#failure !== null || (waiter.holds === 0 && this.#inFlight < MAX_IN_FLIGHT))
+    ) {
+      this.#waiter = null;
+      waiter.cb(this.#failure);
+    }
+    while (this.#inFlight === 0) {
+      const fn = this.#idle.shift();
+      if (fn === undefined) break;
+      fn();
+    }
+  }
+
+  #ioFailed(err: NodeJS.ErrnoException): void {
+    if (this.#failure !== null) return;
+    this.#failure = storageFailure(err, this.#verb);
+    // A pending write or _final callback reports the failure; otherwise nothing would.
+    if (this.#waiter === null && !this.#finalizing) this.destroy(this.#failure);
+  }
+
+  #whenIdle(fn: () => void): void {
+    this.#idle.push(fn);
+    this.#settle();
+  }
+}
+
+/** pwritev until every byte is written: regular files may return short writes, e.g. just before ENOSPC. */
+function writeFully(
+  fd: number,
+  parts: Buffer[],
+  position: number,
+  cb: (err: NodeJS.ErrnoException | null) => void,
+): void {
+  writev(fd, parts, position, (err, written) => {
+    if (err !== null) {
+      cb(err);
+      return;
+    }
+    const total = parts.reduce((n, p) => n + p.length, 0);
+    if (written >= total) {
+      cb(null);
+      return;
+    }
+    let skip = written;
+    const rest: Buffer[] = [];
+    for (const p of parts) {
+      if (skip >= p.length) skip -= p.length;
+      else {
+        rest.push(skip > 0 ? p.subarray(skip) : p);
+        skip = 0;
+      }
+    }
+    writeFully(fd, rest, position + written, cb);
+  });
+}
