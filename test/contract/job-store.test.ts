@@ -183,4 +183,66 @@ function jobStoreContract(name: string, open: JobStoreFactory): void {
 
 for (const backend of sqliteBackends) {
   jobStoreContract(backend.name, async (t) => new SqliteJobStore((await backend.open(t)).database));
+
+  // SqliteJobStore caches rows for get(); these pin the cases where a cache could drift from the table.
+  void describe(`SqliteJobStore read cache on ${backend.name}`, () => {
+    void it('keeps two stores on one connection coherent', async (t) => {
+      const { database } = await backend.open(t);
+      const a = new SqliteJobStore(database);
+      const b = new SqliteJobStore(database);
+      await a.create(job('shared'));
+      assert.equal((await b.get('shared'))?.state, 'running');
+      await a.updateMessage('shared', 'half way');
+      assert.equal((await b.get('shared'))?.message, 'half way');
+      await b.finish('shared', { state: 'success', code: 0, message: 'done', endTime: new Date(T0 + 1) });
+      assert.equal((await a.get('shared'))?.state, 'success');
+      await a.purgeEndedBefore(new Date(T0 + 2));
+      assert.equal(await b.get('shared'), undefined);
+    });
+
+    void it('does not keep writes that a surrounding transaction rolled back', async (t) => {
+      const { database } = await backend.open(t);
+      const store = new SqliteJobStore(database);
+      await store.create(job('tx', { message: 'before' }));
+      assert.equal((await store.get('tx'))?.message, 'before');
+      let inside: Promise<unknown>[] = [];
+      assert.throws(() =>
+        database.transaction(() => {
+          // The async methods run their statement synchronously, so it lands inside this transaction.
+          inside = [
+            store.updateMessage('tx', 'rolled back'),
+            store.get('tx'),
+            store.create(job('tx-new')),
+            store.get('tx-new'),
+          ];
+          throw new Error('abort');
+        }),
+      );
+      await Promise.all(inside);
+      assert.equal((await store.get('tx'))?.message, 'before');
+      assert.equal(await store.get('tx-new'), undefined);
+    });
+
+    void it('hands out independent objects, so a caller mutating one changes nothing stored', async (t) => {
+      const { database } = await backend.open(t);
+      const store = new SqliteJobStore(database);
+      await store.create(job('m'));
+      const first = await store.get('m');
+      first?.startTime.setTime(0);
+      assert.equal((await store.get('m'))?.startTime.getTime(), T0);
+    });
+
+    void it('stays correct past the cache size', async (t) => {
+      const { database } = await backend.open(t);
+      const store = new SqliteJobStore(database);
+      const count = 5000;
+      for (let i = 0; i < count; i += 1) await store.create(job(`j${String(i).padStart(5, '0')}`));
+      for (let i = 0; i < count; i += 1) await store.get(`j${String(i).padStart(5, '0')}`);
+      await store.updateMessage('j00000', 'evicted long ago');
+      await store.updateMessage('j04999', 'still cached');
+      assert.equal((await store.get('j00000'))?.message, 'evicted long ago');
+      assert.equal((await store.get('j04999'))?.message, 'still cached');
+      assert.equal((await store.list()).length, count);
+    });
+  });
 }
