@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { createServer } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { test, type TestContext } from 'node:test';
 import {
   FtpDownloader,
@@ -28,7 +29,10 @@ class HashSink extends Writable {
     this.bytes += chunk.length;
     setImmediate(callback);
   }
-  digest(): string {
+  /** Ends the sink (the downloader never does) and waits until every buffered chunk went through the hash. */
+  async digest(): Promise<string> {
+    this.end();
+    await finished(this);
     return this.#hash.digest('hex');
   }
 }
@@ -104,11 +108,11 @@ void test('downloads with a username and password; the sink gets every byte and 
   });
   const r = run(o.url('/pub/image.tgz'), { username: 'pkguser', password: PASSWORD });
   assert.deepEqual(await r.result, { bytes: file, total: file });
-  assert.equal(r.sink.digest(), sha256Of(file));
   assert.deepEqual(r.progress[0], { received: 0, total: file });
   assert.deepEqual(r.progress.at(-1), { received: file, total: file });
   assert.equal(r.sink.writableEnded, false);
   assert.equal(r.sink.destroyed, false);
+  assert.equal(await r.sink.digest(), sha256Of(file));
   assert.ok(o.commands.includes('USER pkguser'));
   assert.ok(o.commands.includes('TYPE I'));
   assert.ok(o.commands.some((c) => c === 'EPSV'));
@@ -148,7 +152,7 @@ void test('logs in anonymously without credentials', async (t) => {
   const o = await origin(t, { files: { '/a.tgz': data } });
   const r = run(o.url('/a.tgz'));
   assert.deepEqual(await r.result, { bytes: data.length, total: data.length });
-  assert.equal(r.sink.digest(), sha256Of(data));
+  assert.equal(await r.sink.digest(), sha256Of(data));
   assert.ok(o.commands.includes('USER anonymous'));
 });
 
@@ -197,7 +201,7 @@ void test('resumes with REST after repeated drops and delivers the exact file', 
   const o = await origin(t, { files: { '/a.tgz': file }, dropAfterBytes: 900_000, dropTimes: 3 });
   const r = run(o.url('/a.tgz'), { resumeAttempts: 3 });
   assert.deepEqual(await r.result, { bytes: file, total: file });
-  assert.equal(r.sink.digest(), sha256Of(file));
+  assert.equal(await r.sink.digest(), sha256Of(file));
   const rests = o.commands.filter((c) => c.startsWith('REST '));
   assert.equal(rests.length, 3);
   assert.equal(o.commands.filter((c) => c.startsWith('RETR ')).length, 4);
@@ -215,7 +219,7 @@ void test('resumes without SIZE too', async (t) => {
   const o = await origin(t, { files: { '/a.tgz': file }, supportSize: false, dropAfterBytes: 600_000 });
   const r = run(o.url('/a.tgz'), { resumeAttempts: 1 });
   assert.deepEqual(await r.result, { bytes: file, total: null });
-  assert.equal(r.sink.digest(), sha256Of(file));
+  assert.equal(await r.sink.digest(), sha256Of(file));
 });
 
 void test('a server that cannot resume fails with a REST hint', async (t) => {
@@ -242,7 +246,7 @@ void test('a transfer that stalled once is resumed', async (t) => {
   const o = await origin(t, { files: { '/a.tgz': file }, stallAfterBytes: 300_000, stallTimes: 1 });
   const r = run(o.url('/a.tgz'), { idleTimeoutMs: 200, resumeAttempts: 1 });
   assert.deepEqual(await r.result, { bytes: file, total: file });
-  assert.equal(r.sink.digest(), sha256Of(file));
+  assert.equal(await r.sink.digest(), sha256Of(file));
 });
 
 void test('FTPS with a certificate from a CA given in caPem, connecting to the checked address', async (t) => {
@@ -258,7 +262,7 @@ void test('FTPS with a certificate from a CA given in caPem, connecting to the c
     },
   });
   assert.deepEqual(await r.result, { bytes: file, total: file });
-  assert.equal(r.sink.digest(), sha256Of(file));
+  assert.equal(await r.sink.digest(), sha256Of(file));
   assert.deepEqual(checked, ['localhost']);
   assert.deepEqual(o.commands.slice(0, 1), ['AUTH TLS']);
   assert.ok(o.commands.includes('PROT P'));
@@ -270,7 +274,7 @@ void test('FTPS resumes over TLS data connections', async (t) => {
   const o = await origin(t, { files: { '/a.tgz': file }, tls: c, dropAfterBytes: 400_000, dropTimes: 2 });
   const r = run(`ftps://localhost:${o.port}/a.tgz`, { caPem: [c.caPem] });
   assert.deepEqual(await r.result, { bytes: file, total: file });
-  assert.equal(r.sink.digest(), sha256Of(file));
+  assert.equal(await r.sink.digest(), sha256Of(file));
 });
 
 void test('FTPS with an untrusted certificate fails TLS verification', async (t) => {
@@ -324,7 +328,7 @@ void test('without SIZE the size is unknown and the download still works', async
   const r = run(o.url('/a.tgz'));
   assert.deepEqual(await r.result, { bytes: file, total: null });
   assert.deepEqual(r.progress[0], { received: 0, total: null });
-  assert.equal(r.sink.digest(), sha256Of(file));
+  assert.equal(await r.sink.digest(), sha256Of(file));
 });
 
 void test('falls back to PASV when EPSV is refused', async (t) => {
@@ -332,7 +336,7 @@ void test('falls back to PASV when EPSV is refused', async (t) => {
   const o = await origin(t, { files: { '/a.tgz': file }, supportEpsv: false });
   const r = run(o.url('/a.tgz'));
   assert.equal((await r.result).bytes, file);
-  assert.equal(r.sink.digest(), sha256Of(file));
+  assert.equal(await r.sink.digest(), sha256Of(file));
   assert.ok(o.commands.includes('PASV'));
 });
 
@@ -407,4 +411,26 @@ void test('a sink that fails ends the download with the sink error', async (t) =
   assert.ok(err instanceof Error);
   assert.equal((err as Error & { code?: string }).code, 'ENOSPC');
   await eventually(() => o.openSockets() === 0, 'the origin to see every socket closed');
+});
+
+void test('a server that accepts but never greets fails with the connect timeout', async (t) => {
+  const accepted = new Set<Socket>();
+  const silent = createServer((socket) => {
+    socket.on('error', () => undefined);
+    accepted.add(socket);
+  });
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  t.after(async () => {
+    for (const socket of accepted) socket.destroy();
+    await new Promise((resolve) => silent.close(resolve));
+  });
+  const address = silent.address();
+  assert.ok(address !== null && typeof address !== 'string');
+  const failure = await jobFailure(
+    run(`ftp://127.0.0.1:${address.port}/a.tgz`, { connectTimeoutMs: 150, idleTimeoutMs: 60_000 }).result,
+  );
+  assert.equal(
+    failure.message,
+    `Package download failed: timed out after 0.15 seconds waiting for 127.0.0.1:${address.port}.`,
+  );
 });
