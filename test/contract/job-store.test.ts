@@ -99,8 +99,17 @@ function jobStoreContract(name: string, open: JobStoreFactory): void {
       const running = job('r');
       await store.create(running);
       const endTime = new Date(T0 + 1500);
-      assert.equal(await store.finish('r', { state: 'failure', code: 10551359, message: 'broken', endTime }), true);
-      assert.deepEqual(await store.get('r'), { ...running, state: 'failure', code: 10551359, message: 'broken', endTime });
+      assert.equal(
+        await store.finish('r', { state: 'failure', code: 10551359, message: 'broken', endTime }),
+        true,
+      );
+      assert.deepEqual(await store.get('r'), {
+        ...running,
+        state: 'failure',
+        code: 10551359,
+        message: 'broken',
+        endTime,
+      });
 
       await store.create(job('q', { state: 'queued' }));
       await store.create(job('p', { state: 'paused' }));
@@ -116,7 +125,12 @@ function jobStoreContract(name: string, open: JobStoreFactory): void {
       assert.equal(await store.finish('once', first), true);
       const after = await store.get('once');
       assert.equal(
-        await store.finish('once', { state: 'failure', code: 1, message: 'second', endTime: new Date(T0 + 2) }),
+        await store.finish('once', {
+          state: 'failure',
+          code: 1,
+          message: 'second',
+          endTime: new Date(T0 + 2),
+        }),
         false,
       );
       assert.deepEqual(await store.get('once'), after);
@@ -175,7 +189,12 @@ function jobStoreContract(name: string, open: JobStoreFactory): void {
       assert.deepEqual(uuids(unfinished), ['q1', 'p1', 'r2']);
       assert.deepEqual(unfinished[1], job('p1', { startTime: new Date(T0 + 5), state: 'paused' }));
 
-      await store.finish('q1', { state: 'failure', code: 10551381, message: 'interrupted', endTime: new Date(T0 + 10) });
+      await store.finish('q1', {
+        state: 'failure',
+        code: 10551381,
+        message: 'interrupted',
+        endTime: new Date(T0 + 10),
+      });
       assert.deepEqual(uuids(await store.listUnfinished()), ['p1', 'r2']);
     });
   });

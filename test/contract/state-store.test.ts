@@ -58,7 +58,10 @@ function stateStoreContract({ name, shared, open }: StateStoreBackend): void {
       const { store } = await open(t);
       await store.set('k', { v: 1 });
       await assert.rejects(store.set('k', undefined), TypeError);
-      await assert.rejects(store.set('k', () => 1), TypeError);
+      await assert.rejects(
+        store.set('k', () => 1),
+        TypeError,
+      );
       assert.deepEqual(await store.get('k'), { v: 1 });
     });
 

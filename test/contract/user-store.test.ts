@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { describe, it, type TestContext } from 'node:test';
 import { SqliteUserStore } from '../../src/adapters/storage/sqlite/sqlite-user-store.js';
 import type { UserRecord, UserStore } from '../../src/core/ports/user-store.js';
@@ -69,7 +71,10 @@ function userStoreContract({ name, shared, open }: UserStoreBackend): void {
       const { store } = await open(t);
       await store.add(user('admin', { role: 'readonly' }));
       assert.equal(await store.setPasswordHash('admin', 'scrypt$new'), true);
-      assert.deepEqual(await store.get('admin'), user('admin', { role: 'readonly', passwordHash: 'scrypt$new' }));
+      assert.deepEqual(
+        await store.get('admin'),
+        user('admin', { role: 'readonly', passwordHash: 'scrypt$new' }),
+      );
       assert.equal(await store.setPasswordHash('ghost', 'scrypt$new'), false);
       assert.equal(await store.get('ghost'), undefined);
     });
@@ -124,6 +129,30 @@ function userStoreContract({ name, shared, open }: UserStoreBackend): void {
     });
   });
 }
+
+const execFileAsync = promisify(execFile);
+const databaseModule = new URL('../../src/adapters/storage/sqlite/sqlite-database.ts', import.meta.url).href;
+const userStoreModule = new URL('../../src/adapters/storage/sqlite/sqlite-user-store.ts', import.meta.url)
+  .href;
+
+void describe('SqliteUserStore revision across processes', () => {
+  void it('moves when a user is added by another process', async (t) => {
+    const backend = sqliteBackends.find((b) => b.shared);
+    assert.ok(backend);
+    const { database, location } = await backend.open(t);
+    const store = new SqliteUserStore(database);
+    const before = await store.revision();
+    const script = `
+      const { openSqliteDatabase } = await import(${JSON.stringify(databaseModule)});
+      const { SqliteUserStore } = await import(${JSON.stringify(userStoreModule)});
+      const database = openSqliteDatabase(process.argv[1]);
+      await new SqliteUserStore(database).add({ name: 'child', role: 'readonly', passwordHash: 'h' });
+      database.close();`;
+    await execFileAsync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, location]);
+    assert.notEqual(await store.revision(), before);
+    assert.deepEqual(await store.get('child'), { name: 'child', role: 'readonly', passwordHash: 'h' });
+  });
+});
 
 for (const backend of sqliteBackends) {
   userStoreContract({

@@ -18,7 +18,9 @@ export class MigrationError extends Error {
 export function assertMigrationList(known: readonly Migration[]): void {
   known.forEach((m, i) => {
     if (m.id !== i + 1) {
-      throw new MigrationError(`migration list is not numbered 1..n: position ${i + 1} holds id ${m.id} (${m.name})`);
+      throw new MigrationError(
+        `migration list is not numbered 1..n: position ${i + 1} holds id ${m.id} (${m.name})`,
+      );
     }
   });
 }

@@ -27,7 +27,12 @@ interface ScryptParams {
   readonly p: number;
 }
 
-function derive(password: string, salt: Buffer, keyBytes: number, { n, r, p }: ScryptParams): Promise<Buffer> {
+function derive(
+  password: string,
+  salt: Buffer,
+  keyBytes: number,
+  { n, r, p }: ScryptParams,
+): Promise<Buffer> {
   // Node's default maxmem (32 MiB) is exactly 128*N*r for N=2^15, r=8, which it rejects; allow the need.
   const maxmem = 128 * n * r + 128 * r * p + 1024 * 1024;
   return new Promise((resolve, reject) => {

@@ -46,7 +46,9 @@ function configure(db: Database.Database, file: string): void {
   // Without WAL, readers block the writer and the NORMAL durability trade-off (BASELINE.md §5) is unsafe.
   const mode = db.pragma('journal_mode = WAL', { simple: true });
   if (mode !== 'wal' && !isMemory(file)) {
-    throw new Error(`SQLite refused WAL journal mode for ${file} (got ${String(mode)}); is the file system supported?`);
+    throw new Error(
+      `SQLite refused WAL journal mode for ${file} (got ${String(mode)}); is the file system supported?`,
+    );
   }
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
@@ -62,7 +64,9 @@ function migrate(db: Database.Database, known: readonly Migration[]): void {
     'CREATE TABLE IF NOT EXISTS migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT',
   );
   const appliedIds = db.prepare<[], number>('SELECT id FROM migrations ORDER BY id').pluck();
-  const record = db.prepare<[number, string, number]>('INSERT INTO migrations (id, name, applied_at) VALUES (?, ?, ?)');
+  const record = db.prepare<[number, string, number]>(
+    'INSERT INTO migrations (id, name, applied_at) VALUES (?, ?, ?)',
+  );
   // Each step re-reads the history under the write lock, so two processes opening a fresh file at once
   // cannot both apply the same migration.
   const step = db.transaction((): boolean => {
@@ -71,7 +75,9 @@ function migrate(db: Database.Database, known: readonly Migration[]): void {
     try {
       db.exec(next.sql);
     } catch (err) {
-      throw new MigrationError(`migration ${next.id} (${next.name}) failed: ${errorMessage(err)}`, { cause: err });
+      throw new MigrationError(`migration ${next.id} (${next.name}) failed: ${errorMessage(err)}`, {
+        cause: err,
+      });
     }
     record.run(next.id, next.name, Date.now());
     return true;

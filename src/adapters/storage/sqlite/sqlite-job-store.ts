@@ -78,7 +78,9 @@ function toJob(row: JobRow): Job {
 export class SqliteJobStore implements JobStore {
   readonly #db: Database.Database;
   readonly #cache: Map<string, JobRow>;
-  readonly #insert: Statement<[string, string, string, string, string, number, number, number | null, string]>;
+  readonly #insert: Statement<
+    [string, string, string, string, string, number, number, number | null, string]
+  >;
   readonly #get: Statement<[string], JobRow>;
   readonly #list: Statement<[], JobRow>;
   readonly #listUnfinished: Statement<[], JobRow>;
@@ -93,7 +95,9 @@ export class SqliteJobStore implements JobStore {
     this.#insert = db.prepare(`INSERT INTO jobs (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.#get = db.prepare(`SELECT ${COLUMNS} FROM jobs WHERE uuid = ?`);
     this.#list = db.prepare(`SELECT ${COLUMNS} FROM jobs ORDER BY start_time, uuid`);
-    this.#listUnfinished = db.prepare(`SELECT ${COLUMNS} FROM jobs WHERE ${UNFINISHED} ORDER BY start_time, uuid`);
+    this.#listUnfinished = db.prepare(
+      `SELECT ${COLUMNS} FROM jobs WHERE ${UNFINISHED} ORDER BY start_time, uuid`,
+    );
     this.#updateMessage = db.prepare(`UPDATE jobs SET message = ? WHERE uuid = ? AND ${UNFINISHED}`);
     this.#finish = db.prepare(
       `UPDATE jobs SET state = ?, code = ?, message = ?, end_time = ? WHERE uuid = ? AND ${UNFINISHED}`,
@@ -154,7 +158,8 @@ export class SqliteJobStore implements JobStore {
   async finish(uuid: string, end: JobEnd): Promise<boolean> {
     const endTime = end.endTime.getTime();
     const changed = this.#finish.run(end.state, end.code, end.message, endTime, uuid).changes === 1;
-    if (changed) this.#patch(uuid, { state: end.state, code: end.code, message: end.message, end_time: endTime });
+    if (changed)
+      this.#patch(uuid, { state: end.state, code: end.code, message: end.message, end_time: endTime });
     return Promise.resolve(changed);
   }
 

@@ -39,7 +39,9 @@ export class SqlitePackageStore implements PackageStore {
   constructor(database: SqliteDatabase) {
     const { db } = database;
     // DO NOTHING covers only uniqueness (version, file_name); other constraint failures still throw.
-    this.#insert = db.prepare(`INSERT INTO packages (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`);
+    this.#insert = db.prepare(
+      `INSERT INTO packages (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+    );
     this.#get = db.prepare(`SELECT ${COLUMNS} FROM packages WHERE version = ?`);
     this.#getByFileName = db.prepare(`SELECT ${COLUMNS} FROM packages WHERE file_name = ?`);
     this.#list = db.prepare(`SELECT ${COLUMNS} FROM packages ORDER BY create_time, version`);

@@ -32,7 +32,9 @@ export class SqliteUserStore implements UserStore {
   constructor(database: SqliteDatabase) {
     const { db } = database;
     // DO NOTHING covers only the name's uniqueness; an unknown role still throws (CHECK constraint).
-    this.#insert = db.prepare('INSERT INTO users (name, role, password_hash) VALUES (?, ?, ?) ON CONFLICT DO NOTHING');
+    this.#insert = db.prepare(
+      'INSERT INTO users (name, role, password_hash) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
+    );
     this.#get = db.prepare('SELECT name, role, password_hash FROM users WHERE name = ?');
     this.#list = db.prepare('SELECT name, role, password_hash FROM users ORDER BY name');
     this.#remove = db.prepare('DELETE FROM users WHERE name = ?');
