@@ -105,7 +105,7 @@ export async function buildApp(services: AppServices, options: AppOptions = {}):
   const ctx: HttpContext = { runner: services.runner, jobs: services.jobs, bodyLimit };
   registerResource(app, clusterResource(services.cluster), ctx);
   registerResource(app, softwareResource(services.cluster), ctx);
-  registerResource(app, downloadResource(services.cluster, services.downloads), ctx);
+  registerResource(app, downloadResource(services.downloads), ctx);
   registerResource(app, packagesResource(services.packages), ctx);
   registerResource(app, historyResource(), ctx);
   registerResource(app, jobsResource(services.jobs), ctx);

@@ -71,7 +71,7 @@ export async function callApi(baseUrl: string, method: string, path: string, opt
     dispatcher: insecureAgent,
   });
   const text = await res.body.text();
-  let json: unknown = undefined;
+  let json: unknown;
   try {
     json = text === '' ? undefined : JSON.parse(text);
   } catch {
@@ -107,7 +107,7 @@ export async function startTestServer(t: TestContext, options: StartOptions = {}
       insecureHttp: options.https !== true,
       minFreeBytes: 0,
       ...(options.config ?? {}),
-    } as Partial<Record<keyof Config, unknown>>,
+    },
   });
   const server = await startServer({
     config,

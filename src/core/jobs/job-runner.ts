@@ -10,7 +10,7 @@ export interface JobContext {
   readonly uuid: string;
   readonly signal: AbortSignal;
   /** Replaces the job's message while it runs (callers throttle). */
-  setMessage(message: string): void;
+  readonly setMessage: (message: string) => void;
 }
 
 /** A job handler resolves with its success message, or throws a JobFailure (anything else is internal). */

@@ -100,13 +100,13 @@ export class DownloadService {
         const report = throttle(this.#d.progressIntervalMs ?? 250, () => clock.now().getTime(), ctx.setMessage);
         const staged = await images.stage({ maxBytes: settings.maxPackageBytes, verb: 'download' });
         try {
-          let sizeChecked: Promise<void> | null = null;
+          const pending: { sizeCheck: Promise<void> | null } = { sizeCheck: null };
           await downloader.download(request, staged.stream, {
             signal: guard.inner.signal,
             maxBytes: settings.maxPackageBytes,
             onProgress: ({ received, total }) => {
-              if (sizeChecked === null) {
-                sizeChecked = guard.checkAnnouncedSize(total).catch((err: unknown) => {
+              if (pending.sizeCheck === null) {
+                pending.sizeCheck = guard.checkAnnouncedSize(total).catch((err: unknown) => {
                   guard.inner.abort(err);
                 });
               }
@@ -114,7 +114,7 @@ export class DownloadService {
               report(progressMessage('download', received, total));
             },
           });
-          if (sizeChecked !== null) await sizeChecked;
+          if (pending.sizeCheck !== null) await pending.sizeCheck;
           if (guard.inner.signal.aborted) throw failures.unexpected();
           const image = await staged.complete();
           await intake.accept(image, request.fileName, request.safeUrl, 'download');

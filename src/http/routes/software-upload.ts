@@ -64,14 +64,17 @@ export function registerUploadRoute(app: FastifyInstance, uploads: UploadService
     const expected = Number.isFinite(lengthHeader) && lengthHeader > 0 ? lengthHeader : null;
     const parser = busboy({ headers: request.headers, limits: { files: 1, fields: 16, parts: 32 }, preservePath: false });
 
-    let session: UploadSession | null = null;
-    let pumping: Promise<void> | null = null;
-    let early: OntapError | null = null;
-    let extraFile = false;
+    // Written from busboy's callbacks, read after the body ends.
+    const st: {
+      session: UploadSession | null;
+      pumping: Promise<void> | null;
+      early: OntapError | null;
+      extraFile: boolean;
+    } = { session: null, pumping: null, early: null, extraFile: false };
     const counter = { received: 0 };
     const fail = (err: OntapError): void => {
-      if (session !== null) session.bodyFailed(failures.rejectedRequest(err));
-      else early ??= err;
+      if (st.session !== null) st.session.bodyFailed(failures.rejectedRequest(err));
+      else st.early ??= err;
     };
 
     parser.on('file', (name, stream, info) => {
@@ -80,29 +83,31 @@ export function registerUploadRoute(app: FastifyInstance, uploads: UploadService
         fail(errors.unexpectedArgument(name));
         return;
       }
-      if (session !== null || pumping !== null || early !== null) {
+      if (st.session !== null || st.pumping !== null || st.early !== null) {
         stream.resume();
         return;
       }
       stream.pause();
-      pumping = (async () => {
+      st.pumping = (async () => {
+        let session: UploadSession;
         try {
           session = await uploads.begin(info.filename ?? '', expected);
         } catch (err) {
           stream.resume();
-          if (err instanceof OntapError) early ??= err;
+          if (err instanceof OntapError) st.early ??= err;
           else throw err;
           return;
         }
+        st.session = session;
         await pump(stream, session, counter);
       })();
-      pumping.catch(() => undefined);
+      st.pumping.catch(() => undefined);
     });
     parser.on('field', (name) => {
       fail(name === 'file' ? errors.invalidType('file', 'a file part with a filename') : errors.unexpectedArgument(name));
     });
     parser.on('filesLimit', () => {
-      extraFile = true;
+      st.extraFile = true;
     });
 
     const finished = new Promise<void>((resolve, reject) => {
@@ -117,13 +122,14 @@ export function registerUploadRoute(app: FastifyInstance, uploads: UploadService
     let transportError: unknown = null;
     try {
       await finished;
-      if (pumping !== null) await pumping;
+      if (st.pumping !== null) await st.pumping;
     } catch (err) {
       transportError = err;
       request.raw.unpipe(parser);
       parser.destroy();
     }
-    const current = session as UploadSession | null;
+    const current = st.session;
+    const early = st.early;
     if (current === null) {
       reply.header('connection', 'close');
       const err = early ?? (transportError !== null ? errors.invalidJson() : errors.missingRequired('file'));
@@ -135,14 +141,14 @@ export function registerUploadRoute(app: FastifyInstance, uploads: UploadService
           ? transportError
           : failures.uploadAborted(counter.received);
       current.bodyFailed(failure);
-    } else if (extraFile) {
+    } else if (st.extraFile) {
       current.bodyFailed(failures.rejectedRequest(errors.moreThanOneFile()));
     } else if (early !== null) {
       current.bodyFailed(failures.rejectedRequest(early));
     } else {
       current.bodyDone();
     }
-    if (transportError !== null || extraFile || early !== null || current.signal.aborted) {
+    if (transportError !== null || st.extraFile || early !== null || current.signal.aborted) {
       reply.header('connection', 'close');
       return answerJob(request, reply, current.job, 120, ctx.runner, ctx.jobs, query.pretty);
     }

@@ -37,8 +37,7 @@ export function historyResource(): ResourceSpec {
   };
 }
 
-export function downloadResource(cluster: ClusterService, downloads: DownloadService): ResourceSpec {
-  void cluster;
+export function downloadResource(downloads: DownloadService): ResourceSpec {
   return {
     kind: 'singleton',
     tag: 'software',
