@@ -116,8 +116,6 @@ export const errors = {
     e(kind, '10551315', 'The repository does not contain any packages.'),
   packageNotFound: (version: string) =>
     e('not_found', '10551325', `Package "${version}" does not exist on the system.`, 'version'),
-  deleteDuringValidation: () =>
-    e('conflict', '10551346', 'Package delete failed since a validation is in progress.'),
   deleteDuringUpdate: () => e('conflict', '10551347', 'Package delete failed since an update is in progress.'),
 
   // ---- jobs (§5.4)
@@ -125,14 +123,8 @@ export const errors = {
   jobNoPause: () => e('invalid_argument', '458783', 'This job does not support pause or resume.'),
   jobNoCancel: () => e('invalid_argument', '458784', 'This job does not support cancel.'),
 
-  // ---- update (§3.3)
-  packageVersionAbsent: (version: string) =>
-    e('invalid_argument', '10551325', `Package version "${version}" is not present in the package repository.`, 'version'),
+  // ---- software update (§3.3)
   updateInProgress: () => e('conflict', '10551357', 'A software update is in progress.'),
-  nodesAtVersion: (version: string) =>
-    e('invalid_argument', '10551854', `All nodes are already running version "${version}".`),
-  noUpdateInProgress: () =>
-    e('invalid_argument', '262185', 'No software update is in progress.', 'action'),
 } as const;
 
 /**
