@@ -1,5 +1,5 @@
 import { createHash, randomFill } from 'node:crypto';
-import { open, type FileHandle } from 'node:fs/promises';
+import { open, rm, type FileHandle } from 'node:fs/promises';
 import { crc32, gzipSync } from 'node:zlib';
 import { encodeTarHeader, paxRecord, TAR_BLOCK, tarPadding } from './tar-header.js';
 
@@ -44,6 +44,7 @@ export async function writePackage(outPath: string, spec: PackageSpec): Promise<
     throw new RangeError(`invalid package size ${spec.size}`);
   const handle = await open(outPath, 'w', 0o644);
   const out = new FileSink(handle);
+  let ok = false;
   try {
     const gzip = new StoredGzip();
     const head: Buffer[] = [];
@@ -58,10 +59,17 @@ export async function writePackage(outPath: string, spec: PackageSpec): Promise<
       const buf = buffers[i % 3] ?? Buffer.allocUnsafe(UNIT);
       return buf.subarray(0, Math.min(UNIT, spec.size - i * UNIT));
     };
-    let filling: Promise<Buffer> | null = units > 0 ? fillRandom(unitBuffer(0)) : null;
+    const prefetch = (i: number): Promise<Buffer> | null => {
+      if (i >= units) return null;
+      const p = fillRandom(unitBuffer(i));
+      // Awaited in the next iteration; a failed write in between must not leave it unhandled.
+      p.catch(() => undefined);
+      return p;
+    };
+    let filling = prefetch(0);
     for (let i = 0; i < units; i++) {
       const current = await (filling ?? fillRandom(unitBuffer(i)));
-      filling = i + 1 < units ? fillRandom(unitBuffer(i + 1)) : null;
+      filling = prefetch(i + 1);
       await out.write(gzip.frame(current));
     }
     await out.write([
@@ -69,10 +77,12 @@ export async function writePackage(outPath: string, spec: PackageSpec): Promise<
       ...gzip.end(),
     ]);
     await out.flush();
+    ok = true;
     return { sha256: out.digest(), bytes: out.position };
   } finally {
     await out.flush().catch(() => undefined);
     await handle.close();
+    if (!ok) await rm(outPath, { force: true });
   }
 }
 

@@ -10,7 +10,7 @@ export const SINK_UNIT = 1 << 20;
 /** Chunks at least this large are written as they are; smaller ones are copied into a 1 MiB batch. */
 const DIRECT_MIN = 256 * 1024;
 /** Batches being written and inflated at once; their writes go to distinct file offsets. */
-const MAX_IN_FLIGHT = Number(process.env.XP_INFLIGHT ?? 2);
+const MAX_IN_FLIGHT = 2;
 const POOL_MAX = MAX_IN_FLIGHT + 2;
 
 export interface StagedFileSinkOptions {
@@ -203,7 +203,7 @@ export class StagedFileSink extends Writable {
       if (err !== null) this.#ioFailed(err);
       done();
     });
-    if (process.env.XP_NOINSPECT) for (const _ of parts) done(); else for (const part of parts) this.#inspector.write(part, done);
+    for (const part of parts) this.#inspector.write(part, done);
   }
 
   /** Runs the waiting write callback once its chunks are released and a flush slot is free; wakes idle waiters. */
