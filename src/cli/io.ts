@@ -4,7 +4,14 @@ export interface CliIo {
   readonly err: (text: string) => void;
   readonly env: NodeJS.ProcessEnv;
   readonly stdin: NodeJS.ReadableStream;
+  /** Whether standard output is a terminal. */
   readonly isTty: boolean;
+  /** Whether standard input is a terminal (a password may then be prompted for). */
+  readonly stdinIsTty?: boolean;
+  /** Whether standard error is a terminal (live progress bars are drawn there). */
+  readonly errIsTty?: boolean;
+  /** Width of the terminal behind standard error, when it is one. */
+  readonly columns?: number;
 }
 
 export const EXIT_OK = 0;
@@ -12,9 +19,13 @@ export const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;
 
 export class UsageError extends Error {
-  constructor(message: string) {
+  /** The command whose help the message should point to, e.g. `package get`. */
+  readonly helpFor: string | undefined;
+
+  constructor(message: string, helpFor?: string) {
     super(message);
     this.name = 'UsageError';
+    this.helpFor = helpFor;
   }
 }
 

@@ -2,17 +2,39 @@ import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from './io.j
 import { serveCommand } from './commands/serve.js';
 import { userCommand } from './commands/user.js';
 import { packageCreateCommand } from './commands/package-create.js';
+import { packageClientCommand } from './commands/package-client.js';
+import { jobCommand } from './commands/job.js';
+import { clusterCommand } from './commands/cluster.js';
 
 export const MAIN_HELP = `Usage: clusterimage <command> [options]
 
 An ONTAP-compatible REST server for the cluster software lifecycle, and its command-line client.
 
-Server commands (local):
-  serve                      start the server
-  user add|list|delete|passwd  manage API users in a data folder
-  package create             write a valid test package (.tgz)
+Client commands (talk to a running server over its REST API):
+  package get <url>            download a package into the repository (cluster image package get)
+  package upload <file>        upload a package file into the repository
+  package show [version]       list the repository (cluster image package show-repository)
+  package delete <version>     delete a package from the repository
+  package download-status      state of the latest download (check-download-progress)
+  job show [uuid]              list the jobs, or show one
+  job watch <uuid>             follow a job until it ends
+  job cancel <uuid>            cancel a running download or upload
+  cluster show                 the cluster's name, version and nodes
 
+  Connection: --url https://host:port, --user NAME, --ca-file FILE or --insecure; env CLUSTERIMAGE_URL,
+  CLUSTERIMAGE_USER and CLUSTERIMAGE_PASSWORD (otherwise the password is prompted for on a terminal).
+  --json prints one JSON document; get, upload and delete wait for their job unless --no-wait.
+
+Server commands (local):
+  serve                        start the server
+  user add|list|delete|passwd  manage API users in a data folder
+  package create               write a valid test package (.tgz)
+
+Exit codes: 0 it worked, 1 the operation failed, 2 usage error.
 Run "clusterimage <command> --help" for the options and an example of each.
+
+Example:
+  CLUSTERIMAGE_PASSWORD=secret clusterimage package show --url https://127.0.0.1:8443 --ca-file data/tls/server-cert.pem
 `;
 
 function defaultIo(): CliIo {
@@ -22,6 +44,9 @@ function defaultIo(): CliIo {
     env: process.env,
     stdin: process.stdin,
     isTty: process.stdout.isTTY,
+    stdinIsTty: process.stdin.isTTY,
+    errIsTty: process.stderr.isTTY,
+    columns: process.stderr.columns,
   };
 }
 
@@ -42,14 +67,19 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
         return await userCommand(rest, io);
       case 'package':
         if (rest[0] === 'create') return await packageCreateCommand(rest.slice(1), io);
-        throw new UsageError(`unknown package command "${rest[0] ?? ''}"`);
+        return await packageClientCommand(rest[0], rest.slice(1), io);
+      case 'job':
+        return await jobCommand(rest, io);
+      case 'cluster':
+        return await clusterCommand(rest, io);
       default:
         throw new UsageError(`unknown command "${command}"`);
     }
   } catch (err) {
     if (err instanceof UsageError || (err as { code?: unknown }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ||
         String((err as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS')) {
-      io.err(`clusterimage: ${(err as Error).message}\nRun "clusterimage ${command ?? ''} --help" for usage.\n`);
+      const helpFor = err instanceof UsageError && err.helpFor !== undefined ? err.helpFor : (command ?? '');
+      io.err(`clusterimage: ${(err as Error).message}\nRun "clusterimage ${helpFor} --help" for usage.\n`);
       return EXIT_USAGE;
     }
     io.err(`clusterimage: ${(err as Error).message}\n`);
