@@ -1,10 +1,4 @@
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from './io.js';
-import { serveCommand } from './commands/serve.js';
-import { userCommand } from './commands/user.js';
-import { packageCreateCommand } from './commands/package-create.js';
-import { packageClientCommand } from './commands/package-client.js';
-import { jobCommand } from './commands/job.js';
-import { clusterCommand } from './commands/cluster.js';
 
 export const MAIN_HELP = `Usage: clusterimage <command> [options]
 
@@ -61,17 +55,18 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
       case 'help':
         io.out(MAIN_HELP);
         return command === undefined ? EXIT_USAGE : EXIT_OK;
+      // Loaded on demand: the client commands start without the server's modules (fastify, SQLite).
       case 'serve':
-        return await serveCommand(rest, io);
+        return await (await import('./commands/serve.js')).serveCommand(rest, io);
       case 'user':
-        return await userCommand(rest, io);
+        return await (await import('./commands/user.js')).userCommand(rest, io);
       case 'package':
-        if (rest[0] === 'create') return await packageCreateCommand(rest.slice(1), io);
-        return await packageClientCommand(rest[0], rest.slice(1), io);
+        if (rest[0] === 'create') return await (await import('./commands/package-create.js')).packageCreateCommand(rest.slice(1), io);
+        return await (await import('./commands/package-client.js')).packageClientCommand(rest[0], rest.slice(1), io);
       case 'job':
-        return await jobCommand(rest, io);
+        return await (await import('./commands/job.js')).jobCommand(rest, io);
       case 'cluster':
-        return await clusterCommand(rest, io);
+        return await (await import('./commands/cluster.js')).clusterCommand(rest, io);
       default:
         throw new UsageError(`unknown command "${command}"`);
     }

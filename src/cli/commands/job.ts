@@ -17,6 +17,9 @@ The server's asynchronous jobs (GET/PATCH /api/cluster/jobs), like ONTAP's "job 
   job cancel <uuid>     cancel a running download or upload
 
 Run "clusterimage job <command> --help" for the options and an example of each.
+
+Example:
+  clusterimage job show --json
 `;
 
 export const JOB_SHOW_HELP = `Usage: clusterimage job show [uuid] [options]

@@ -29,6 +29,9 @@ Local command:
   create --version V <out>  write a valid test package (.tgz)
 
 Run "clusterimage package <command> --help" for the options and an example of each.
+
+Example:
+  CLUSTERIMAGE_PASSWORD=secret clusterimage package show --url https://127.0.0.1:8443 --insecure
 `;
 
 export const PACKAGE_GET_HELP = `Usage: clusterimage package get <url> [--username U] [--password-stdin] [options]
