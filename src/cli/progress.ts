@@ -94,11 +94,14 @@ export function createProgress(io: CliIo, options: ProgressOptions): ProgressRep
     let drawn = false;
     const draw = (p: TransferProgress): void => {
       const { percent, text } = describe(p, meter.rate());
-      const columns = Math.max(40, io.columns ?? 80);
+      // A pseudo-terminal may report 0 columns: assume 80 then.
+      const columns = io.columns !== undefined && io.columns > 0 ? io.columns : 80;
       const tail = `${percent !== null ? `${String(percent).padStart(3)}% ` : ''}${text}`;
-      const barWidth = Math.max(10, Math.min(30, columns - options.label.length - tail.length - 6));
+      // The bar takes what the text leaves, up to 30 cells; it is dropped before the text is cut.
+      const room = columns - 1 - options.label.length - tail.length - 4;
       let bar = '';
-      if (percent !== null) {
+      if (percent !== null && room >= 10) {
+        const barWidth = Math.min(30, room);
         const filled = Math.round((barWidth * percent) / 100);
         bar = ` [${'#'.repeat(filled)}${'-'.repeat(barWidth - filled)}]`;
       }

@@ -531,3 +531,47 @@ test('a running download: progress lines while waiting, job watch follows it, jo
   assert.equal((wj.job as Json).state, 'failure');
   assert.deepEqual(wj.error, { message: 'Package download cancelled by user request.', code: '10551381' });
 });
+
+/** `script` (util-linux) runs a command on a pseudo-terminal: stdin, stdout and stderr are then TTYs. */
+const SCRIPT = ['/usr/bin/script', '/bin/script'].find((p) => existsSync(p));
+
+test('on a terminal: the password is prompted for without echo, and uploads draw a live progress bar', { skip: SCRIPT === undefined ? 'no script(1) for a pseudo-terminal' : false }, async (t) => {
+  const srv = await startServer(t);
+  const dir = await tempDir(t);
+  const file = join(dir, 'tty_image.tgz');
+  assert.equal((await cli(['package', 'create', '--version', '9.24.1', '--size', String(2 * 1024 * 1024), file])).code, 0);
+  const onTerminal = (args: readonly string[], env: Record<string, string>): Running => {
+    const command = [process.execPath, BIN, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+    const child = spawn(SCRIPT ?? 'script', ['-q', '-e', '-c', command, '/dev/null'], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', TERM: 'dumb', ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const out: string[] = [];
+    child.stdout.setEncoding('utf8').on('data', (s: string) => out.push(s));
+    child.stderr.setEncoding('utf8').on('data', (s: string) => out.push(s));
+    const done = new Promise<CliResult>((finish) => {
+      child.once('close', (code) => {
+        finish({ code, stdout: out.join(''), stderr: '' });
+      });
+    });
+    return { child, stdout: () => out.join(''), stderr: () => '', done };
+  };
+
+  const prompted = onTerminal(['cluster', 'show', '--url', srv.url, '--ca-file', srv.certFile], {});
+  await pollUntil('the password prompt', () => prompted.stdout().includes(`Password for admin at ${srv.url}: `));
+  prompted.child.stdin?.write(`${ADMIN_PASSWORD}\r`);
+  const shown = await prompted.done;
+  assert.equal(shown.code, 0, show(shown));
+  assert.match(shown.stdout, /Cluster Name: +cluster1/);
+  assert.ok(!shown.stdout.includes(ADMIN_PASSWORD), 'the password is not echoed');
+  prompted.child.stdin?.end();
+
+  const uploading = onTerminal(['package', 'upload', file, '--url', srv.url, '--ca-file', srv.certFile], { CLUSTERIMAGE_PASSWORD: ADMIN_PASSWORD });
+  uploading.child.stdin?.end();
+  const up = await uploading.done;
+  assert.equal(up.code, 0, show(up));
+  assert.ok(up.stdout.includes('\r\x1b[2KPackage upload ['), JSON.stringify(up.stdout));
+  assert.match(up.stdout, /\[#+\] 100% 2\.0 MiB of 2\.0 MiB/);
+  assert.match(up.stdout, /Package 9\.24\.1 is in the repository \(tty_image\.tgz, 2\.0 MiB\)\./);
+});
