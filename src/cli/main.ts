@@ -73,7 +73,12 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
   } catch (err) {
     if (err instanceof UsageError || (err as { code?: unknown }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ||
         String((err as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS')) {
-      const helpFor = err instanceof UsageError && err.helpFor !== undefined ? err.helpFor : (command ?? '');
+      const sub = rest[0];
+      const fallback =
+        command !== undefined && ['package', 'job', 'cluster'].includes(command) && sub !== undefined && /^[a-z-]+$/.test(sub)
+          ? `${command} ${sub}`
+          : (command ?? '');
+      const helpFor = err instanceof UsageError && err.helpFor !== undefined ? err.helpFor : fallback;
       io.err(`clusterimage: ${(err as Error).message}\nRun "clusterimage ${helpFor} --help" for usage.\n`);
       return EXIT_USAGE;
     }
