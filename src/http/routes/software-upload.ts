@@ -14,31 +14,47 @@ import { globalParamsDoc } from '../openapi-params.js';
 
 const MULTIPART = /^multipart\/form-data\s*(;|$)/i;
 
+type Outcome =
+  | { readonly kind: 'complete' }
+  | { readonly kind: 'refused'; readonly error: OntapError }
+  | { readonly kind: 'failed'; readonly failure: JobFailure }
+  | { readonly kind: 'error'; readonly error: unknown };
+
+/** The failure for a transfer that stopped: the job's own (cancel, limit, no space) wins over "disconnected". */
+function failureOf(session: UploadSession, received: number): JobFailure {
+  const reason: unknown = session.signal.reason;
+  return session.signal.aborted && reason instanceof JobFailure ? reason : failures.uploadAborted(received);
+}
+
 function rawQueryOf(request: FastifyRequest): string {
   const i = request.url.indexOf('?');
   return i < 0 ? '' : request.url.slice(i + 1);
 }
 
-/** Writes a part into the sink with backpressure; stops early when the session's signal aborts. */
+/**
+ * Writes a part into the sink with backpressure. Stops at once when the session's signal aborts (cancel,
+ * time limit, no space) or the sink fails: the part is destroyed, so the loop throws.
+ */
 async function pump(part: Readable, session: UploadSession, counter: { received: number }): Promise<void> {
   const sink = session.sink;
-  const sinkError = once(sink, 'error').then(([err]: unknown[]) => {
-    throw err;
-  });
-  sinkError.catch(() => undefined);
-  const aborted = new Promise<never>((_, reject) => {
-    const stop = (): void => {
-      reject(new JobFailure('0', 'aborted'));
-    };
-    if (session.signal.aborted) stop();
-    else session.signal.addEventListener('abort', stop, { once: true });
-  });
-  aborted.catch(() => undefined);
-  for await (const chunk of part as AsyncIterable<Buffer>) {
-    counter.received += chunk.length;
-    if (!sink.write(chunk)) await Promise.race([once(sink, 'drain'), sinkError, aborted]);
-    if (session.signal.aborted) await aborted;
-    session.progress(counter.received);
+  const stop = (): void => {
+    part.destroy(new JobFailure('0', 'aborted'));
+  };
+  const onSinkError = (err: Error): void => {
+    part.destroy(err);
+  };
+  if (session.signal.aborted) stop();
+  session.signal.addEventListener('abort', stop, { once: true });
+  sink.on('error', onSinkError);
+  try {
+    for await (const chunk of part as AsyncIterable<Buffer>) {
+      counter.received += chunk.length;
+      if (!sink.write(chunk)) await once(sink, 'drain', { signal: session.signal });
+      session.progress(counter.received);
+    }
+  } finally {
+    session.signal.removeEventListener('abort', stop);
+    sink.off('error', onSinkError);
   }
 }
 
@@ -64,95 +80,105 @@ export function registerUploadRoute(app: FastifyInstance, uploads: UploadService
     const expected = Number.isFinite(lengthHeader) && lengthHeader > 0 ? lengthHeader : null;
     const parser = busboy({ headers: request.headers, limits: { files: 1, fields: 16, parts: 32 }, preservePath: false });
 
-    // Written from busboy's callbacks, read after the body ends.
-    const st: {
-      session: UploadSession | null;
-      pumping: Promise<void> | null;
-      early: OntapError | null;
-      extraFile: boolean;
-    } = { session: null, pumping: null, early: null, extraFile: false };
+    // Written from busboy's callbacks; the first outcome settles the request.
+    const st = {
+      session: null as UploadSession | null,
+      started: false,
+      pumped: false,
+      closed: false,
+      extraFile: false,
+    };
     const counter = { received: 0 };
-    const fail = (err: OntapError): void => {
-      if (st.session !== null) st.session.bodyFailed(failures.rejectedRequest(err));
-      else st.early ??= err;
+    let settle!: (outcome: Outcome) => void;
+    const outcome = new Promise<Outcome>((resolve) => (settle = resolve));
+    const maybeComplete = (): void => {
+      if (st.closed && (!st.started || st.pumped)) settle({ kind: 'complete' });
+    };
+    const refuse = (err: OntapError): void => {
+      if (st.session !== null) settle({ kind: 'failed', failure: failures.rejectedRequest(err) });
+      else settle({ kind: 'refused', error: err });
     };
 
     parser.on('file', (name, stream, info) => {
       if (name !== 'file') {
         stream.resume();
-        fail(errors.unexpectedArgument(name));
+        refuse(errors.unexpectedArgument(name));
         return;
       }
-      if (st.session !== null || st.pumping !== null || st.early !== null) {
+      if (st.started) {
         stream.resume();
         return;
       }
+      st.started = true;
       stream.pause();
-      st.pumping = (async () => {
-        let session: UploadSession;
-        try {
-          session = await uploads.begin(info.filename ?? '', expected);
-        } catch (err) {
+      uploads.begin(info.filename ?? '', expected).then(
+        async (session) => {
+          st.session = session;
+          try {
+            await pump(stream, session, counter);
+            st.pumped = true;
+            maybeComplete();
+          } catch (err) {
+            stream.resume();
+            settle({
+              kind: 'failed',
+              failure: err instanceof JobFailure && err.code !== '0' ? err : failureOf(session, counter.received),
+            });
+          }
+        },
+        (err: unknown) => {
           stream.resume();
-          if (err instanceof OntapError) st.early ??= err;
-          else throw err;
-          return;
-        }
-        st.session = session;
-        await pump(stream, session, counter);
-      })();
-      st.pumping.catch(() => undefined);
+          if (err instanceof OntapError) refuse(err);
+          else settle({ kind: 'error', error: err });
+        },
+      );
     });
     parser.on('field', (name) => {
-      fail(name === 'file' ? errors.invalidType('file', 'a file part with a filename') : errors.unexpectedArgument(name));
+      refuse(name === 'file' ? errors.invalidType('file', 'a file part with a filename') : errors.unexpectedArgument(name));
     });
     parser.on('filesLimit', () => {
       st.extraFile = true;
     });
-
-    const finished = new Promise<void>((resolve, reject) => {
-      parser.on('close', resolve);
-      parser.on('error', reject);
-      request.raw.on('aborted', () => {
-        reject(new Error('client aborted'));
-      });
+    parser.on('close', () => {
+      st.closed = true;
+      maybeComplete();
+    });
+    parser.on('error', () => {
+      settle({ kind: 'failed', failure: failures.uploadAborted(counter.received) });
+    });
+    request.raw.on('aborted', () => {
+      settle({ kind: 'failed', failure: failures.uploadAborted(counter.received) });
     });
     request.raw.pipe(parser);
 
-    let transportError: unknown = null;
-    try {
-      await finished;
-      if (st.pumping !== null) await st.pumping;
-    } catch (err) {
-      transportError = err;
+    let result = await outcome;
+    if (result.kind === 'complete' && st.session !== null && st.extraFile) {
+      result = { kind: 'failed', failure: failures.rejectedRequest(errors.moreThanOneFile()) };
+    }
+    if (result.kind !== 'complete') {
       request.raw.unpipe(parser);
       parser.destroy();
-    }
-    const current = st.session;
-    const early = st.early;
-    if (current === null) {
       reply.header('connection', 'close');
-      const err = early ?? (transportError !== null ? errors.invalidJson() : errors.missingRequired('file'));
-      return sendError(request, reply, err);
     }
-    if (transportError !== null) {
-      const failure =
-        transportError instanceof JobFailure && transportError.code !== '0'
-          ? transportError
-          : failures.uploadAborted(counter.received);
-      current.bodyFailed(failure);
-    } else if (st.extraFile) {
-      current.bodyFailed(failures.rejectedRequest(errors.moreThanOneFile()));
-    } else if (early !== null) {
-      current.bodyFailed(failures.rejectedRequest(early));
-    } else {
-      current.bodyDone();
+    const session = st.session;
+    switch (result.kind) {
+      case 'error':
+        throw result.error;
+      case 'refused':
+        if (session !== null) {
+          session.bodyFailed(failures.rejectedRequest(result.error));
+          return answerJob(request, reply, session.job, 120, ctx.runner, ctx.jobs, query.pretty);
+        }
+        return sendError(request, reply, result.error);
+      case 'failed':
+        if (session === null) return sendError(request, reply, errors.missingRequired('file'));
+        session.bodyFailed(result.failure);
+        return answerJob(request, reply, session.job, 120, ctx.runner, ctx.jobs, query.pretty);
+      case 'complete':
+        if (session === null) return sendError(request, reply, errors.missingRequired('file'));
+        session.bodyDone();
+        return answerJob(request, reply, session.job, query.returnTimeout, ctx.runner, ctx.jobs, query.pretty);
     }
-    if (transportError !== null || st.extraFile || early !== null || current.signal.aborted) {
-      reply.header('connection', 'close');
-      return answerJob(request, reply, current.job, 120, ctx.runner, ctx.jobs, query.pretty);
-    }
-    return answerJob(request, reply, current.job, query.returnTimeout, ctx.runner, ctx.jobs, query.pretty);
   };
 
   registerPath(
