@@ -8,13 +8,34 @@ export function progressMessage(verb: 'download' | 'upload', received: number, t
   return `Package ${verb} in progress: ${p}% (${r} MiB of ${Math.floor(total / MIB)} MiB)`;
 }
 
-/** Calls `emit` at most once per `intervalMs`, using the given time source. */
+/**
+ * Calls `emit` at most once per `intervalMs`. A message that arrives too soon is not lost: the latest one is
+ * emitted when the interval ends, so a transfer that stalls still shows how far it got.
+ */
 export function throttle(intervalMs: number, now: () => number, emit: (message: string) => void): (message: string) => void {
   let last = -Infinity;
+  let pending: string | null = null;
+  let timer: NodeJS.Timeout | null = null;
+  const flush = (): void => {
+    timer = null;
+    if (pending === null) return;
+    last = now();
+    const message = pending;
+    pending = null;
+    emit(message);
+  };
   return (message) => {
     const t = now();
-    if (t - last < intervalMs) return;
-    last = t;
-    emit(message);
+    if (t - last >= intervalMs) {
+      last = t;
+      pending = null;
+      emit(message);
+      return;
+    }
+    pending = message;
+    if (timer === null) {
+      timer = setTimeout(flush, Math.max(0, intervalMs - (t - last)));
+      timer.unref();
+    }
   };
 }
