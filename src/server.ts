@@ -91,14 +91,20 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       await users.add('admin', 'admin', password);
       if (given === undefined || given === '') {
         notice(`Created user "admin" with password: ${password}`);
-        notice('This password is shown once. Change it with: clusterimage user passwd admin --data-dir <dir>');
+        notice(
+          'This password is shown once. Change it with: clusterimage user passwd admin --data-dir <dir>',
+        );
       } else {
         notice('Created user "admin" with the password from CLUSTERIMAGE_ADMIN_PASSWORD.');
       }
     }
 
     const recovery = await recover(jobStore, packageStore, images, clock);
-    if (recovery.interruptedJobs > 0 || recovery.orphanFilesRemoved.length > 0 || recovery.recordsWithoutFile.length > 0) {
+    if (
+      recovery.interruptedJobs > 0 ||
+      recovery.orphanFilesRemoved.length > 0 ||
+      recovery.recordsWithoutFile.length > 0
+    ) {
       logger.warn({ recovery }, 'reconciled state left by an earlier run');
     }
 
@@ -114,7 +120,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       logger.error({ err, job: uuid }, 'job fault');
     });
     runner.on('end', (job) => {
-      logger.info({ job: job.uuid, description: job.description, state: job.state, code: job.code, message: job.message }, 'job ended');
+      logger.info(
+        {
+          job: job.uuid,
+          description: job.description,
+          state: job.state,
+          code: job.code,
+          message: job.message,
+        },
+        'job ended',
+      );
     });
 
     const policy = new HostPolicy({ allow: [...config.allowHosts], deny: [...config.denyHosts] });
@@ -140,7 +155,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       minFreeBytes: config.minFreeBytes,
     };
     const intake = new PackageIntake(packageStore, images, clock);
-    const progress = options.progressIntervalMs !== undefined ? { progressIntervalMs: options.progressIntervalMs } : {};
+    const progress =
+      options.progressIntervalMs !== undefined ? { progressIntervalMs: options.progressIntervalMs } : {};
     const downloads = new DownloadService({
       runner,
       jobs: jobStore,
@@ -154,7 +170,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       clock,
       ...progress,
     });
-    const uploads = new UploadService({ runner, images, packages: packageStore, cluster, intake, settings, clock, ...progress });
+    const uploads = new UploadService({
+      runner,
+      images,
+      packages: packageStore,
+      cluster,
+      intake,
+      settings,
+      clock,
+      ...progress,
+    });
     const packages = new PackageService(packageStore, images, runner, cluster);
     const jobs = new JobService(jobStore, runner, clock, config.jobRetentionSeconds);
     const auth = new AuthService(userStore);
@@ -165,7 +190,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       const cert = await loadServerCertificate(dataDir, config.tlsCertFile, config.tlsKeyFile, config.host);
       https = { key: cert.key, cert: cert.cert };
       fingerprint = cert.fingerprint;
-      notice(`${cert.created ? 'Created a self-signed' : 'Using the'} TLS certificate; SHA-256 fingerprint ${cert.fingerprint}`);
+      notice(
+        `${cert.created ? 'Created a self-signed' : 'Using the'} TLS certificate; SHA-256 fingerprint ${cert.fingerprint}`,
+      );
     }
     const app = await buildApp(
       { cluster, downloads, uploads, packages, jobs, runner, auth },

@@ -58,7 +58,10 @@ export async function loadServerCertificate(
           { type: 7, ip: '::1' },
           ...(hostName !== '' && hostName !== '0.0.0.0' && hostName !== '::' && !/^[\d.:]+$/.test(hostName)
             ? [{ type: 2 as const, value: hostName }]
-            : /^[\d.:]+$/.test(hostName) && hostName !== '0.0.0.0' && hostName !== '::' && hostName !== '127.0.0.1'
+            : /^[\d.:]+$/.test(hostName) &&
+                hostName !== '0.0.0.0' &&
+                hostName !== '::' &&
+                hostName !== '127.0.0.1'
               ? [{ type: 7 as const, ip: hostName }]
               : []),
         ],

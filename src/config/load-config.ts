@@ -14,7 +14,8 @@ const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 
 function fromText(name: string, spec: SettingSpec, text: string, source: string): unknown {
   switch (spec.type) {
     case 'integer': {
-      if (!/^-?\d+$/.test(text.trim())) throw new ConfigError(`${source}: "${name}" must be an integer, got "${text}"`);
+      if (!/^-?\d+$/.test(text.trim()))
+        throw new ConfigError(`${source}: "${name}" must be an integer, got "${text}"`);
       return Number(text);
     }
     case 'boolean': {
@@ -50,17 +51,24 @@ function check(name: string, spec: SettingSpec, value: unknown, source: string):
       if (spec.max !== undefined && (value as number) > spec.max) fail(`must be at most ${spec.max}`);
       break;
     case 'string[]':
-      if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) fail('must be a list of strings');
+      if (!Array.isArray(value) || !value.every((v) => typeof v === 'string'))
+        fail('must be a list of strings');
       break;
     case 'nodes': {
       if (!Array.isArray(value) || value.length === 0) fail('must be a non-empty list of {name, model}');
       const names = new Set<string>();
       for (const n of value as unknown[]) {
         const node = n as { name?: unknown; model?: unknown };
-        if (typeof n !== 'object' || n === null || typeof node.name !== 'string' || typeof node.model !== 'string') {
+        if (
+          typeof n !== 'object' ||
+          n === null ||
+          typeof node.name !== 'string' ||
+          typeof node.model !== 'string'
+        ) {
           fail('entries must be {name, model} with string values');
         }
-        if (!/^[A-Za-z0-9._-]{1,64}$/.test(node.name as string)) fail(`has an invalid node name "${String(node.name)}"`);
+        if (!/^[A-Za-z0-9._-]{1,64}$/.test(node.name as string))
+          fail(`has an invalid node name "${String(node.name)}"`);
         if (names.has(node.name as string)) fail(`names node "${String(node.name)}" twice`);
         names.add(node.name as string);
       }
@@ -81,7 +89,8 @@ export interface ConfigSources {
 /** Merges defaults < file < environment < flags, validates every value, and freezes the result. */
 export function loadConfig(sources: ConfigSources = {}): Config {
   const out: Record<string, unknown> = {};
-  for (const [name, spec] of Object.entries(SETTINGS) as [SettingName, SettingSpec][]) out[name] = spec.default;
+  for (const [name, spec] of Object.entries(SETTINGS) as [SettingName, SettingSpec][])
+    out[name] = spec.default;
 
   if (sources.file !== undefined) {
     let text: string;
@@ -97,9 +106,11 @@ export function loadConfig(sources: ConfigSources = {}): Config {
       throw new ConfigError(`config file ${sources.file} is not valid YAML/JSON: ${(err as Error).message}`);
     }
     if (doc !== null && doc !== undefined) {
-      if (typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError(`config file ${sources.file} must hold a mapping`);
+      if (typeof doc !== 'object' || Array.isArray(doc))
+        throw new ConfigError(`config file ${sources.file} must hold a mapping`);
       for (const [key, value] of Object.entries(doc as Record<string, unknown>)) {
-        if (!(key in SETTINGS)) throw new ConfigError(`config file ${sources.file}: unknown setting "${key}"`);
+        if (!(key in SETTINGS))
+          throw new ConfigError(`config file ${sources.file}: unknown setting "${key}"`);
         out[key] = check(key, SETTINGS[key as SettingName], value, `config file ${sources.file}`);
       }
     }
@@ -109,16 +120,23 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     if (spec.env === undefined) continue;
     const raw = env[spec.env];
     if (raw === undefined || raw === '') continue;
-    out[name] = check(name, spec, fromText(name, spec, raw, `environment ${spec.env}`), `environment ${spec.env}`);
+    out[name] = check(
+      name,
+      spec,
+      fromText(name, spec, raw, `environment ${spec.env}`),
+      `environment ${spec.env}`,
+    );
   }
   for (const [name, value] of Object.entries(sources.flags ?? {})) {
     if (value === undefined) continue;
     const spec: SettingSpec = SETTINGS[name as SettingName];
     const flag = `--${spec.flag ?? name}`;
-    const typed = typeof value === 'string' && spec.type !== 'string' ? fromText(name, spec, value, flag) : value;
+    const typed =
+      typeof value === 'string' && spec.type !== 'string' ? fromText(name, spec, value, flag) : value;
     out[name] = check(name, spec, typed, `option ${flag}`);
   }
-  if (!LOG_LEVELS.has(out.logLevel as string)) throw new ConfigError(`"logLevel" must be one of ${[...LOG_LEVELS].join(', ')}`);
+  if (!LOG_LEVELS.has(out.logLevel as string))
+    throw new ConfigError(`"logLevel" must be one of ${[...LOG_LEVELS].join(', ')}`);
   if ((out.tlsCertFile === '') !== (out.tlsKeyFile === '')) {
     throw new ConfigError('"tlsCertFile" and "tlsKeyFile" must be given together');
   }

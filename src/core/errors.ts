@@ -13,6 +13,8 @@ export type ErrorKind =
   | 'method_not_allowed'
   | 'conflict'
   | 'rate_limited'
+  | 'headers_too_large'
+  | 'request_timeout'
   | 'internal';
 
 export class OntapError extends Error {
@@ -20,7 +22,13 @@ export class OntapError extends Error {
   readonly target: string | undefined;
   readonly kind: ErrorKind;
 
-  constructor(kind: ErrorKind, code: string, message: string, target?: string, options?: { cause?: unknown }) {
+  constructor(
+    kind: ErrorKind,
+    code: string,
+    message: string,
+    target?: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     this.name = 'OntapError';
     this.kind = kind;
@@ -46,11 +54,7 @@ export const errors = {
   notAuthenticated: () => e('unauthorized', '6', 'User is not authorized.'),
   forbidden: () => e('forbidden', '6', 'not authorized for that command'),
   tooManyFailedLogins: (retryAfterSeconds: number) =>
-    e(
-      'rate_limited',
-      '262160',
-      `Too many failed login attempts. Try again in ${retryAfterSeconds} seconds.`,
-    ),
+    e('rate_limited', '262160', `Too many failed login attempts. Try again in ${retryAfterSeconds} seconds.`),
   apiNotFound: () => e('unknown_api', '3', 'API not found'),
   methodNotAllowed: (method: string, path: string) =>
     e('method_not_allowed', '3', `The method "${method}" is not supported on "${path}".`),
@@ -80,6 +84,11 @@ export const errors = {
     e('invalid_argument', '262268', `Field "${field}" is not supported for order_by.`, 'order_by'),
   mismatchedBraces: () => e('invalid_argument', '262286', 'Mismatched braces in "fields".', 'fields'),
 
+  // ---- HTTP framing: refused by the HTTP parser, before authentication and routing
+  malformedRequest: () => e('invalid_argument', '2', 'The request is not a valid HTTP/1.1 request.'),
+  headersTooLarge: () => e('headers_too_large', '2', 'The request headers are larger than the limit.'),
+  requestTimeout: () => e('request_timeout', '2', 'The request was not received in time.'),
+
   // ---- download request (§4.2, §4.3)
   invalidUrl: () => e('invalid_argument', '39387137', 'Invalid URL syntax.', 'url'),
   unsupportedScheme: (scheme: string) =>
@@ -90,7 +99,8 @@ export const errors = {
       'url',
     ),
   noPackageFileName: () => e('invalid_argument', '10551885', 'The URL does not name a package file.', 'url'),
-  fileNameTooLong: (target: string) => e('invalid_argument', '10551799', 'The file name is too long.', target),
+  fileNameTooLong: (target: string) =>
+    e('invalid_argument', '10551799', 'The file name is too long.', target),
   updateBlocksDownload: () =>
     e(
       'conflict',
@@ -112,11 +122,11 @@ export const errors = {
     e('invalid_argument', '10551807', 'More than one file was provided; send exactly one part named "file".'),
 
   // ---- packages (§6.3)
-  repositoryEmpty: (kind: ErrorKind) =>
-    e(kind, '10551315', 'The repository does not contain any packages.'),
+  repositoryEmpty: (kind: ErrorKind) => e(kind, '10551315', 'The repository does not contain any packages.'),
   packageNotFound: (version: string) =>
     e('not_found', '10551325', `Package "${version}" does not exist on the system.`, 'version'),
-  deleteDuringUpdate: () => e('conflict', '10551347', 'Package delete failed since an update is in progress.'),
+  deleteDuringUpdate: () =>
+    e('conflict', '10551347', 'Package delete failed since an update is in progress.'),
 
   // ---- jobs (§5.4)
   jobTerminal: () => e('invalid_argument', '458762', 'The job is already in a terminal state.'),
@@ -157,16 +167,21 @@ export const failures = {
     ),
   connectionRefused: (host: string, port: number) =>
     f('10551381', `Package download failed: connection refused by ${host}:${port}.`),
-  hostUnresolvable: (host: string) => f('10551381', `Package download failed: cannot resolve host "${host}".`),
+  hostUnresolvable: (host: string) =>
+    f('10551381', `Package download failed: cannot resolve host "${host}".`),
   tlsVerification: (host: string, reason: string) =>
     f('10551381', `Package download failed: TLS certificate verification failed for ${host}: ${reason}.`),
   timedOut: (seconds: number, host: string, port: number) =>
     f('10551381', `Package download failed: timed out after ${seconds} seconds waiting for ${host}:${port}.`),
   lengthMismatch: (received: number, expected: number) =>
     f('10551381', `Package download failed: received ${received} bytes, expected ${expected}.`),
-  tooManyRedirects: (limit: number) => f('10551381', `Package download failed: more than ${limit} redirects.`),
+  tooManyRedirects: (limit: number) =>
+    f('10551381', `Package download failed: more than ${limit} redirects.`),
   badRedirect: (safeUrl: string) =>
-    f('10551381', `Package download failed: the server sent a redirect without a usable location from ${safeUrl}.`),
+    f(
+      '10551381',
+      `Package download failed: the server sent a redirect without a usable location from ${safeUrl}.`,
+    ),
   hostDenied: (host: string, address: string) =>
     f(
       '10551381',

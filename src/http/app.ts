@@ -11,7 +11,7 @@ import type { JobService } from '../core/services/job-service.js';
 import type { PackageService } from '../core/services/package-service.js';
 import type { UploadService } from '../core/services/upload-service.js';
 import { basicAuthHook } from './auth.js';
-import { sendError, toOntapError } from './error-handler.js';
+import { clientErrorHandler, frameworkErrorHandler, sendError, toOntapError } from './error-handler.js';
 import { DEFAULT_THROTTLE, LoginThrottle, type ThrottleSettings } from './login-throttle.js';
 import { openapiInfo } from './openapi.js';
 import { registerResource, type HttpContext } from './resource.js';
@@ -55,6 +55,8 @@ export async function buildApp(services: AppServices, options: AppOptions = {}):
     logController: new LogController({ disableRequestLogging: true }),
     requestTimeout: options.requestTimeoutMs ?? 3_700_000,
     return503OnClosing: false,
+    clientErrorHandler,
+    frameworkErrors: frameworkErrorHandler,
     ...(options.logger !== undefined ? { loggerInstance: options.logger } : { logger: false }),
   };
   // Fastify's typings tie the instance type to http vs https; the routes here do not depend on it.
@@ -86,7 +88,10 @@ export async function buildApp(services: AppServices, options: AppOptions = {}):
     reply.header('cache-control', 'no-cache,no-store,must-revalidate');
     reply.header('x-content-type-options', 'nosniff');
   });
-  app.addHook('onRequest', basicAuthHook(services.auth, new LoginThrottle(options.throttle ?? DEFAULT_THROTTLE)));
+  app.addHook(
+    'onRequest',
+    basicAuthHook(services.auth, new LoginThrottle(options.throttle ?? DEFAULT_THROTTLE)),
+  );
   app.addHook('onResponse', async (request, reply) => {
     request.log.info(
       {

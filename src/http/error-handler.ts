@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { errors, OntapError, type ErrorKind } from '../core/errors.js';
 import type { JsonObject } from './json.js';
@@ -13,6 +15,8 @@ export const STATUS_BY_KIND: Record<ErrorKind, number> = {
   method_not_allowed: 405,
   conflict: 409,
   rate_limited: 429,
+  headers_too_large: 431,
+  request_timeout: 408,
   internal: 500,
 };
 
@@ -52,4 +56,43 @@ export function toOntapError(err: unknown, bodyLimit: number): OntapError | null
     if (typeof status === 'number' && status >= 400 && status < 500) return errors.invalidJson();
   }
   return null;
+}
+
+/**
+ * Fastify's router errors, raised before the hooks run: a path whose percent escapes do not decode is a
+ * malformed request (400); a path parameter over the router's length limit matches no endpoint (404).
+ */
+export function frameworkErrorHandler(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  reply.header('cache-control', 'no-cache,no-store,must-revalidate');
+  reply.header('x-content-type-options', 'nosniff');
+  void sendError(request, reply, err.code === 'FST_ERR_BAD_URL' ? errors.malformedRequest() : errors.apiNotFound());
+}
+
+/**
+ * Answers a request the HTTP parser refused (bad request line or header, broken framing, headers over the
+ * limit, request timeout) with the ONTAP envelope, in place of Fastify's own JSON: clients parse every error
+ * body as `{"error":{"message","code"}}` (§9.4). The connection is closed, as Node does for these.
+ */
+export function clientErrorHandler(err: Error & { code?: string }, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const ontap =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? errors.headersTooLarge()
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? errors.requestTimeout()
+        : errors.malformedRequest();
+  const status = STATUS_BY_KIND[ontap.kind];
+  const body = JSON.stringify(errorBody(ontap));
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n` +
+        'content-type: application/hal+json\r\n' +
+        'cache-control: no-cache,no-store,must-revalidate\r\n' +
+        'x-content-type-options: nosniff\r\n' +
+        `content-length: ${Buffer.byteLength(body)}\r\n` +
+        'connection: close\r\n\r\n' +
+        body,
+    );
+  }
+  socket.destroy(err);
 }

@@ -22,7 +22,11 @@ function filterParams(fields: ResourceFields, prefix = ''): Record<string, Schem
   for (const [name, f] of Object.entries(fields)) {
     const full = prefix + name;
     if (f.type === 'object') Object.assign(out, filterParams(f.children ?? {}, `${full}.`));
-    else out[full] = { type: 'string', description: `Filter by ${full} (ONTAP query syntax: * | ! < > .. null)` };
+    else
+      out[full] = {
+        type: 'string',
+        description: `Filter by ${full} (ONTAP query syntax: * | ! < > .. null)`,
+      };
   }
   return out;
 }

@@ -45,7 +45,8 @@ export function parseJsonBody(request: FastifyRequest): JsonObject {
     if (BODYLESS.has(request.method)) throw errors.bodyNotAllowed(request.method);
     throw errors.invalidJson();
   }
-  if (BODYLESS.has(request.method) && Object.keys(parsed).length > 0) throw errors.bodyNotAllowed(request.method);
+  if (BODYLESS.has(request.method) && Object.keys(parsed).length > 0)
+    throw errors.bodyNotAllowed(request.method);
   return parsed as JsonObject;
 }
 
@@ -61,7 +62,10 @@ export interface BodyField {
  * (262179), then missing required values (262212), then types (262185). `null` counts as absent for
  * optional fields and as missing for required ones.
  */
-export function checkBody(body: JsonObject, fields: Readonly<Record<string, BodyField>>): Record<string, string | number | boolean> {
+export function checkBody(
+  body: JsonObject,
+  fields: Readonly<Record<string, BodyField>>,
+): Record<string, string | number | boolean> {
   for (const name of Object.keys(body)) if (!(name in fields)) throw errors.unexpectedArgument(name);
   const out: Record<string, string | number | boolean> = {};
   for (const [name, spec] of Object.entries(fields)) {
@@ -75,7 +79,11 @@ export function checkBody(body: JsonObject, fields: Readonly<Record<string, Body
       (spec.type === 'string' && typeof value === 'string') ||
       (spec.type === 'boolean' && typeof value === 'boolean') ||
       (spec.type === 'integer' && typeof value === 'number' && Number.isInteger(value));
-    if (!ok) throw errors.invalidType(name, spec.type === 'string' ? 'a string' : spec.type === 'boolean' ? 'a boolean' : 'an integer');
+    if (!ok)
+      throw errors.invalidType(
+        name,
+        spec.type === 'string' ? 'a string' : spec.type === 'boolean' ? 'a boolean' : 'an integer',
+      );
     out[name] = value;
   }
   return out;

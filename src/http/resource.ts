@@ -123,7 +123,12 @@ export function registerPath(app: FastifyInstance, path: string, methods: PathMe
   const implemented = [...(methods.get ? ['GET'] : []), ...methods.writes.map((w) => w.method)];
   const allow = allowHeader(implemented);
   if (methods.get) {
-    app.route({ method: 'GET', url: path, schema: { tags: [tag], ...methods.get.schema }, handler: methods.get.handler });
+    app.route({
+      method: 'GET',
+      url: path,
+      schema: { tags: [tag], ...methods.get.schema },
+      handler: methods.get.handler,
+    });
   }
   for (const w of methods.writes) {
     app.route({ method: w.method, url: path, schema: { tags: [tag], ...w.schema }, handler: w.handler });
@@ -133,7 +138,12 @@ export function registerPath(app: FastifyInstance, path: string, methods: PathMe
     url: path,
     schema: { hide: true },
     handler: async (request, reply) => {
-      parseQuery(rawQueryOf(request), { target: 'action', fields: {}, keyFields: [], defaultReturnTimeout: 0 });
+      parseQuery(rawQueryOf(request), {
+        target: 'action',
+        fields: {},
+        keyFields: [],
+        defaultReturnTimeout: 0,
+      });
       reply.header('allow', allow);
       return sendOntap(request, reply, 200, {});
     },
@@ -232,7 +242,13 @@ export function registerResource(app: FastifyInstance, spec: ResourceSpec, ctx: 
             });
             parseJsonBody(request);
             const record = await spec.read();
-            return sendOntap(request, reply, 200, projectRecord(record, query.fields, 'full', []), query.pretty);
+            return sendOntap(
+              request,
+              reply,
+              200,
+              projectRecord(record, query.fields, 'full', []),
+              query.pretty,
+            );
           },
         },
         writes: (spec.operations ?? []).map((op) => ({
@@ -261,7 +277,12 @@ export function registerResource(app: FastifyInstance, spec: ResourceSpec, ctx: 
         handler: async (request, reply) => {
           await readUnparsedBody(request, ctx.bodyLimit);
           const raw = rawQueryOf(request);
-          const query = parseQuery(raw, { target, fields, keyFields: spec.keyFields, defaultReturnTimeout: 15 });
+          const query = parseQuery(raw, {
+            target,
+            fields,
+            keyFields: spec.keyFields,
+            defaultReturnTimeout: 15,
+          });
           parseJsonBody(request);
           const all = await spec.list();
           const page = queryCollection(all, query, { keyFields: spec.keyFields });
@@ -325,7 +346,13 @@ export function registerResource(app: FastifyInstance, spec: ResourceSpec, ctx: 
           const record = await instance.get(key);
           if (record === undefined) throw errors.entryNotFound(instance.notFoundTarget);
           const selection = query.fields ?? defaultSelection;
-          return sendOntap(request, reply, 200, projectRecord(record, selection, 'full', spec.keyFields), query.pretty);
+          return sendOntap(
+            request,
+            reply,
+            200,
+            projectRecord(record, selection, 'full', spec.keyFields),
+            query.pretty,
+          );
         },
       },
       writes: (instance.operations ?? []).map((op) => ({

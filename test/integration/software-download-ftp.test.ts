@@ -20,11 +20,15 @@ async function ftp(t: TestContext, options: FtpOriginOptions): Promise<FtpOrigin
   return o;
 }
 
-const errorOf = (json: unknown): { code: string; message: string } => (json as { error: { code: string; message: string } }).error;
+const errorOf = (json: unknown): { code: string; message: string } =>
+  (json as { error: { code: string; message: string } }).error;
 
 test('FTP: login, passive binary transfer, the same intake path as HTTP', async (t) => {
   const image = pkg('9.41.1', 500_000);
-  const o = await ftp(t, { files: { '/pub/9411_q_image.tgz': image, '/pub/other.tgz': pkg(null) }, credentials: { username: 'ftpuser', password: 'ftp-Secret-1' } });
+  const o = await ftp(t, {
+    files: { '/pub/9411_q_image.tgz': image, '/pub/other.tgz': pkg(null) },
+    credentials: { username: 'ftpuser', password: 'ftp-Secret-1' },
+  });
   const srv = await startTestServer(t);
   const ok = await srv.api('POST', '/api/cluster/software/download?return_timeout=30', {
     body: { url: o.url('/pub/9411_q_image.tgz'), username: 'ftpuser', password: 'ftp-Secret-1' },
@@ -41,7 +45,10 @@ test('FTP: login, passive binary transfer, the same intake path as HTTP', async 
   assert.equal(wrong.status, 400);
   const w = errorOf(wrong.json);
   assert.equal(w.code, '10551381');
-  assert.match(w.message, /^Package download failed: the FTP server replied 530 .*check the username and password/);
+  assert.match(
+    w.message,
+    /^Package download failed: the FTP server replied 530 .*check the username and password/,
+  );
   assert.ok(!w.message.includes('nope-nope'));
 
   const missing = await srv.api('POST', '/api/cluster/software/download?return_timeout=30', {
@@ -56,22 +63,33 @@ test('FTP: anonymous login, a transfer that drops is resumed with REST, SIZE giv
   const image = pkg('9.42.1', 2_000_000);
   const o = await ftp(t, { files: { '/9421_q_image.tgz': image }, dropAfterBytes: 700_000, dropTimes: 2 });
   const srv = await startTestServer(t);
-  const ok = await srv.api('POST', '/api/cluster/software/download?return_timeout=60', { body: { url: o.url('/9421_q_image.tgz') } });
+  const ok = await srv.api('POST', '/api/cluster/software/download?return_timeout=60', {
+    body: { url: o.url('/9421_q_image.tgz') },
+  });
   assert.equal(ok.status, 201, ok.text);
   const rec = await srv.api('GET', '/api/cluster/software/packages/9.42.1?fields=sha256');
   assert.equal((rec.json as Body).sha256, sha(image), 'the hash covers the whole file across resumes');
-  assert.ok(o.commands.some((c) => c.startsWith('REST ')), 'resumed with REST');
+  assert.ok(
+    o.commands.some((c) => c.startsWith('REST ')),
+    'resumed with REST',
+  );
   assert.ok(o.commands.some((c) => c.startsWith('USER anonymous')));
 });
 
 test('FTP: cancel stops a stalled transfer and leaves nothing behind', async (t) => {
-  const o = await ftp(t, { files: { '/9431_q_image.tgz': pkg('9.43.1', 3_000_000) }, stallAfterBytes: 100_000 });
+  const o = await ftp(t, {
+    files: { '/9431_q_image.tgz': pkg('9.43.1', 3_000_000) },
+    stallAfterBytes: 100_000,
+  });
   const srv = await startTestServer(t);
-  const res = await srv.api('POST', '/api/cluster/software/download', { body: { url: o.url('/9431_q_image.tgz') } });
+  const res = await srv.api('POST', '/api/cluster/software/download', {
+    body: { url: o.url('/9431_q_image.tgz') },
+  });
   const href = jobHrefOf(res.json);
   const deadline = Date.now() + 20_000;
   let message = '';
-  while (Date.now() < deadline && !message.includes('%')) message = (await waitForJob(srv, href, { states: ['running'] })).message;
+  while (Date.now() < deadline && !message.includes('%'))
+    message = (await waitForJob(srv, href, { states: ['running'] })).message;
   assert.match(message, /^Package download in progress: \d+% \(\d+ MiB of 2 MiB\)$/);
   const cancel = await srv.api('PATCH', `${href}?action=cancel`);
   assert.equal(cancel.status, 200);
@@ -82,15 +100,25 @@ test('FTP: cancel stops a stalled transfer and leaves nothing behind', async (t)
 
 test('FTPS: explicit TLS trusted through the CA bundle; an untrusted certificate fails', async (t) => {
   const certs = await makeTestCertificates();
-  const trusted = await ftp(t, { files: { '/9441_q_image.tgz': pkg(null) }, tls: { key: certs.key, cert: certs.cert } });
+  const trusted = await ftp(t, {
+    files: { '/9441_q_image.tgz': pkg(null) },
+    tls: { key: certs.key, cert: certs.cert },
+  });
   const probe = await startTestServer(t);
   const caFile = join(probe.dataDir, 'ftp-ca.pem');
   await writeFile(caFile, certs.caPem);
   const srv = await startTestServer(t, { config: { caFiles: [caFile] } });
-  const ok = await srv.api('POST', '/api/cluster/software/download?return_timeout=30', { body: { url: trusted.url('/9441_q_image.tgz', 'ftps') } });
+  const ok = await srv.api('POST', '/api/cluster/software/download?return_timeout=30', {
+    body: { url: trusted.url('/9441_q_image.tgz', 'ftps') },
+  });
   assert.equal(ok.status, 201, ok.text);
   const plain = await startTestServer(t);
-  const bad = await plain.api('POST', '/api/cluster/software/download?return_timeout=30', { body: { url: trusted.url('/9441_q_image.tgz', 'ftps') } });
+  const bad = await plain.api('POST', '/api/cluster/software/download?return_timeout=30', {
+    body: { url: trusted.url('/9441_q_image.tgz', 'ftps') },
+  });
   assert.equal(bad.status, 400);
-  assert.match(errorOf(bad.json).message, /^Package download failed: TLS certificate verification failed for 127\.0\.0\.1: /);
+  assert.match(
+    errorOf(bad.json).message,
+    /^Package download failed: TLS certificate verification failed for 127\.0\.0\.1: /,
+  );
 });

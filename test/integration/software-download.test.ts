@@ -22,7 +22,11 @@ async function origin(t: TestContext, options: OriginOptions): Promise<HttpOrigi
   return o;
 }
 
-async function setup(t: TestContext, options: OriginOptions, serverOptions: StartOptions = {}): Promise<{ srv: TestServer; o: HttpOrigin }> {
+async function setup(
+  t: TestContext,
+  options: OriginOptions,
+  serverOptions: StartOptions = {},
+): Promise<{ srv: TestServer; o: HttpOrigin }> {
   const o = await origin(t, options);
   const srv = await startTestServer(t, serverOptions);
   return { srv, o };
@@ -42,9 +46,16 @@ async function stagingFiles(srv: TestServer): Promise<string[]> {
 
 test('download with credentials: 202 at once, job succeeds, package recorded with its sha256', async (t) => {
   const image = pkg('9.17.1', 200_000);
-  const { srv, o } = await setup(t, { files: { '/images/9171_q_image.tgz': image }, auth: { username: 'pkguser', password: 'pkgpass' } });
+  const { srv, o } = await setup(t, {
+    files: { '/images/9171_q_image.tgz': image },
+    auth: { username: 'pkguser', password: 'pkgpass' },
+  });
   const before = await srv.api('GET', '/api/cluster/software/download');
-  assert.deepEqual(before.json, { state: 'not_started', message: 'No package download has been started.', code: 10551384 });
+  assert.deepEqual(before.json, {
+    state: 'not_started',
+    message: 'No package download has been started.',
+    code: 10551384,
+  });
 
   const res = await srv.api('POST', '/api/cluster/software/download', {
     body: { url: `${o.url}/images/9171_q_image.tgz`, username: 'pkguser', password: 'pkgpass' },
@@ -72,7 +83,10 @@ test('download with credentials: 202 at once, job succeeds, package recorded wit
   });
   const rec = await srv.api('GET', '/api/cluster/software/packages/9.17.1');
   assert.deepEqual(Object.keys(rec.json as Body).sort(), ['_links', 'create_time', 'version']);
-  const detail = await srv.api('GET', '/api/cluster/software/packages/9.17.1?fields=size,sha256,file_name,source_url,create_time');
+  const detail = await srv.api(
+    'GET',
+    '/api/cluster/software/packages/9.17.1?fields=size,sha256,file_name,source_url,create_time',
+  );
   const d = detail.json as Body;
   assert.equal(d.size, image.length);
   assert.equal(d.sha256, sha(image));
@@ -88,18 +102,32 @@ test('download with credentials: 202 at once, job succeeds, package recorded wit
 });
 
 test('return_timeout: 201 when the job succeeds in time, the job failure as 400 with Location', async (t) => {
-  const { srv, o } = await setup(t, { files: { '/a/9181_q_image.tgz': pkg(null) }, modes: { '/a/missing.tgz': { kind: 'notFound' } } });
-  const ok = await srv.api('POST', '/api/cluster/software/download?return_timeout=30', { body: { url: `${o.url}/a/9181_q_image.tgz` } });
+  const { srv, o } = await setup(t, {
+    files: { '/a/9181_q_image.tgz': pkg(null) },
+    modes: { '/a/missing.tgz': { kind: 'notFound' } },
+  });
+  const ok = await srv.api('POST', '/api/cluster/software/download?return_timeout=30', {
+    body: { url: `${o.url}/a/9181_q_image.tgz` },
+  });
   assert.equal(ok.status, 201);
   assert.equal(ok.headers.location, jobHrefOf(ok.json));
   const ver = await srv.api('GET', '/api/cluster/software/packages?fields=version');
-  assert.deepEqual((ver.json as { records: Body[] }).records.map((r) => r.version), ['9.18.1'], 'version from the file name');
+  assert.deepEqual(
+    (ver.json as { records: Body[] }).records.map((r) => r.version),
+    ['9.18.1'],
+    'version from the file name',
+  );
 
-  const bad = await srv.api('POST', '/api/cluster/software/download?return_timeout=30', { body: { url: `${o.url}/a/missing.tgz` } });
+  const bad = await srv.api('POST', '/api/cluster/software/download?return_timeout=30', {
+    body: { url: `${o.url}/a/missing.tgz` },
+  });
   assert.equal(bad.status, 400);
   assert.match(String(bad.headers.location), /^\/api\/cluster\/jobs\//);
   assert.deepEqual(bad.json, {
-    error: { message: `Package download failed: the server returned HTTP 404 Not Found for ${o.url}/a/missing.tgz.`, code: '10551381' },
+    error: {
+      message: `Package download failed: the server returned HTTP 404 Not Found for ${o.url}/a/missing.tgz.`,
+      code: '10551381',
+    },
   });
   const status = await srv.api('GET', '/api/cluster/software/download?fields=state,code');
   assert.deepEqual(status.json, { state: 'failure', code: 10551381 });
@@ -107,7 +135,8 @@ test('return_timeout: 201 when the job succeeds in time, the job failure as 400 
 
 test('synchronous checks answer with the contract codes and create no job', async (t) => {
   const { srv, o } = await setup(t, { files: { '/p/9191_q_image.tgz': pkg('9.19.1') } });
-  const post = (body: unknown, query = '') => srv.api('POST', `/api/cluster/software/download${query}`, { body });
+  const post = (body: unknown, query = '') =>
+    srv.api('POST', `/api/cluster/software/download${query}`, { body });
   const cases: [unknown, string, number, string, string | undefined][] = [
     [{ url: 'not a url' }, '', 400, '39387137', 'url'],
     [{ url: '' }, '', 400, '39387137', 'url'],
@@ -142,24 +171,38 @@ test('synchronous checks answer with the contract codes and create no job', asyn
   assert.equal(first.status, 201);
   const same = await post({ url: `${o.url}/other/9191_q_image.tgz` });
   assert.equal(same.status, 409);
-  assert.deepEqual(same.json, { error: { message: 'Package image with the same name already exists: "9191_q_image.tgz".', code: '10551327' } });
+  assert.deepEqual(same.json, {
+    error: {
+      message: 'Package image with the same name already exists: "9191_q_image.tgz".',
+      code: '10551327',
+    },
+  });
 });
 
 test('one transfer at a time: a second download gets 409 10551382 while the first runs; cancel ends it', async (t) => {
   const { srv, o } = await setup(t, {
-    files: { '/slow/9201_q_image.tgz': { size: 10_000_000, generate: (off, len) => Buffer.alloc(len, off % 251) } },
+    files: {
+      '/slow/9201_q_image.tgz': { size: 10_000_000, generate: (off, len) => Buffer.alloc(len, off % 251) },
+    },
     modes: { '/slow/9201_q_image.tgz': { kind: 'trickleThenStop', bytes: 50_000, intervalMs: 1 } },
   });
-  const started = await srv.api('POST', '/api/cluster/software/download', { body: { url: `${o.url}/slow/9201_q_image.tgz` } });
+  const started = await srv.api('POST', '/api/cluster/software/download', {
+    body: { url: `${o.url}/slow/9201_q_image.tgz` },
+  });
   assert.equal(started.status, 202);
   const href = jobHrefOf(started.json);
   const running = await waitForJob(srv, href, { states: ['running'] });
   assert.equal(running.state, 'running');
 
-  const second = await srv.api('POST', '/api/cluster/software/download', { body: { url: `${o.url}/slow/other.tgz` } });
+  const second = await srv.api('POST', '/api/cluster/software/download', {
+    body: { url: `${o.url}/slow/other.tgz` },
+  });
   assert.equal(second.status, 409);
   assert.deepEqual(second.json, {
-    error: { message: 'Software get operation already in progress. Only one package transfer can run at a time.', code: '10551382' },
+    error: {
+      message: 'Software get operation already in progress. Only one package transfer can run at a time.',
+      code: '10551382',
+    },
   });
   const status = await srv.api('GET', '/api/cluster/software/download');
   assert.equal((status.json as Body).state, 'running');
@@ -175,9 +218,13 @@ test('one transfer at a time: a second download gets 409 10551382 while the firs
   assert.match(message, /^Package download in progress: \d+% \(\d+ MiB of 9 MiB\)$/);
 
   const pause = await srv.api('PATCH', `${href}?action=pause`);
-  assert.deepEqual(pause.json, { error: { message: 'This job does not support pause or resume.', code: '458783' } });
+  assert.deepEqual(pause.json, {
+    error: { message: 'This job does not support pause or resume.', code: '458783' },
+  });
   const noAction = await srv.api('PATCH', href);
-  assert.deepEqual(noAction.json, { error: { message: 'No values were supplied to apply.', code: '262190' } });
+  assert.deepEqual(noAction.json, {
+    error: { message: 'No values were supplied to apply.', code: '262190' },
+  });
   const badAction = await srv.api('PATCH', `${href}?action=stop`);
   assert.equal((badAction.json as { error: { code: string; target: string } }).error.target, 'action');
 
@@ -191,14 +238,21 @@ test('one transfer at a time: a second download gets 409 10551382 while the firs
   assert.equal(e.message, 'Package download cancelled by user request.');
   assert.deepEqual(await stagingFiles(srv), [], 'the partial file is removed');
   const again = await srv.api('PATCH', `${href}?action=cancel`);
-  assert.deepEqual(again.json, { error: { message: 'The job is already in a terminal state.', code: '458762' } });
+  assert.deepEqual(again.json, {
+    error: { message: 'The job is already in a terminal state.', code: '458762' },
+  });
   const packages = await srv.api('GET', '/api/cluster/software/packages?return_records=false');
   assert.equal((packages.json as { num_records: number }).num_records, 0);
 });
 
 test('return_timeout runs out while the job continues: 202 with Location', async (t) => {
-  const { srv, o } = await setup(t, { files: { '/s/9211_q_image.tgz': pkg(null) }, modes: { '/s/9211_q_image.tgz': { kind: 'stallHeaders' } } });
-  const res = await srv.api('POST', '/api/cluster/software/download?return_timeout=1', { body: { url: `${o.url}/s/9211_q_image.tgz` } });
+  const { srv, o } = await setup(t, {
+    files: { '/s/9211_q_image.tgz': pkg(null) },
+    modes: { '/s/9211_q_image.tgz': { kind: 'stallHeaders' } },
+  });
+  const res = await srv.api('POST', '/api/cluster/software/download?return_timeout=1', {
+    body: { url: `${o.url}/s/9211_q_image.tgz` },
+  });
   assert.equal(res.status, 202);
   assert.equal(res.headers.location, jobHrefOf(res.json));
   await srv.api('PATCH', `${jobHrefOf(res.json)}?action=cancel`);
@@ -230,36 +284,68 @@ test('failures name their cause: 401, 500, refused, wrong length, drop, not a pa
     { config: { maxPackageBytes: 10_000_000, idleTimeoutSeconds: 1, resumeAttempts: 0 } },
   );
   const run = async (url: string, body: Body = {}): Promise<{ code: string; message: string }> => {
-    const res = await srv.api('POST', '/api/cluster/software/download?return_timeout=60', { body: { url, ...body } });
+    const res = await srv.api('POST', '/api/cluster/software/download?return_timeout=60', {
+      body: { url, ...body },
+    });
     if (res.status === 201) return { code: '0', message: 'success' };
     return (res.json as { error: { code: string; message: string } }).error;
   };
   assert.deepEqual(await run(`${o.url}/ok/first.tgz`), { code: '0', message: 'success' });
-  assert.deepEqual(await run(`${o.url}/ok/again.tgz`), { code: '10551327', message: 'Package version "9.22.1" already exists in the repository.' });
+  assert.deepEqual(await run(`${o.url}/ok/again.tgz`), {
+    code: '10551327',
+    message: 'Package version "9.22.1" already exists in the repository.',
+  });
   assert.deepEqual(await run(`${o.url}/bad/random.tgz`), {
     code: '10551359',
-    message: 'The file "random.tgz" is not a valid software package: it is not a readable gzip-compressed tar archive.',
+    message:
+      'The file "random.tgz" is not a valid software package: it is not a readable gzip-compressed tar archive.',
   });
-  assert.deepEqual(await run(`${o.url}/bad/500.tgz`), { code: '10551381', message: `Package download failed: the server returned HTTP 500 Internal Server Error for ${o.url}/bad/500.tgz.` });
-  assert.deepEqual(await run(`${o.url}/bad/short.tgz`), { code: '10551381', message: `Package download failed: received ${good.length} bytes, expected ${good.length + 100}.` });
-  assert.match((await run(`${o.url}/bad/drop.tgz`)).message, /^Package download failed: received \d+ bytes, expected \d+\.$/);
-  assert.deepEqual(await run(`${o.url}/bad/big.tgz`), { code: '10551381', message: 'Package download failed: the package is larger than the limit of 10000000 bytes.' });
-  assert.deepEqual(await run(`${o.url}/bad/stall.tgz`), { code: '10551381', message: `Package download failed: timed out after 1 seconds waiting for 127.0.0.1:${o.port}.` });
+  assert.deepEqual(await run(`${o.url}/bad/500.tgz`), {
+    code: '10551381',
+    message: `Package download failed: the server returned HTTP 500 Internal Server Error for ${o.url}/bad/500.tgz.`,
+  });
+  assert.deepEqual(await run(`${o.url}/bad/short.tgz`), {
+    code: '10551381',
+    message: `Package download failed: received ${good.length} bytes, expected ${good.length + 100}.`,
+  });
+  assert.match(
+    (await run(`${o.url}/bad/drop.tgz`)).message,
+    /^Package download failed: received \d+ bytes, expected \d+\.$/,
+  );
+  assert.deepEqual(await run(`${o.url}/bad/big.tgz`), {
+    code: '10551381',
+    message: 'Package download failed: the package is larger than the limit of 10000000 bytes.',
+  });
+  assert.deepEqual(await run(`${o.url}/bad/stall.tgz`), {
+    code: '10551381',
+    message: `Package download failed: timed out after 1 seconds waiting for 127.0.0.1:${o.port}.`,
+  });
 
   const closed = await origin(t, { files: {} });
   const port = closed.port;
   await closed.close();
-  assert.deepEqual(await run(`http://127.0.0.1:${port}/x.tgz`), { code: '10551381', message: `Package download failed: connection refused by 127.0.0.1:${port}.` });
+  assert.deepEqual(await run(`http://127.0.0.1:${port}/x.tgz`), {
+    code: '10551381',
+    message: `Package download failed: connection refused by 127.0.0.1:${port}.`,
+  });
 
-  const names = (await srv.api('GET', '/api/cluster/software/packages?fields=file_name')).json as { records: Body[] };
-  assert.deepEqual(names.records.map((r) => r.file_name), ['first.tgz']);
+  const names = (await srv.api('GET', '/api/cluster/software/packages?fields=file_name')).json as {
+    records: Body[];
+  };
+  assert.deepEqual(
+    names.records.map((r) => r.file_name),
+    ['first.tgz'],
+  );
   assert.deepEqual(await stagingFiles(srv), []);
   const files = (await readdir(join(srv.dataDir, 'packages'))).filter((f) => !f.startsWith('.'));
   assert.deepEqual(files, ['first.tgz'], 'failed downloads leave no file');
 });
 
 test('wrong origin credentials fail with a hint; URL userinfo works and is never stored', async (t) => {
-  const { srv, o } = await setup(t, { files: { '/u/9231_q_image.tgz': pkg(null), '/u/9232_q_image.tgz': pkg(null) }, auth: { username: 'pkguser', password: 'pkgpass' } });
+  const { srv, o } = await setup(t, {
+    files: { '/u/9231_q_image.tgz': pkg(null), '/u/9232_q_image.tgz': pkg(null) },
+    auth: { username: 'pkguser', password: 'pkgpass' },
+  });
   const wrong = await srv.api('POST', '/api/cluster/software/download?return_timeout=30', {
     body: { url: `${o.url}/u/9231_q_image.tgz`, username: 'pkguser', password: 'Wr0ngPassw0rd!' },
   });
@@ -269,7 +355,9 @@ test('wrong origin credentials fail with a hint; URL userinfo works and is never
     `Package download failed: the server returned HTTP 401 Unauthorized: check the username and password for ${o.url}/u/9231_q_image.tgz.`,
   );
   const withUserinfo = `http://pkguser:pkgpass@127.0.0.1:${o.port}/u/9232_q_image.tgz?token=abc`;
-  const ok = await srv.api('POST', '/api/cluster/software/download?return_timeout=30', { body: { url: withUserinfo } });
+  const ok = await srv.api('POST', '/api/cluster/software/download?return_timeout=30', {
+    body: { url: withUserinfo },
+  });
   assert.equal(ok.status, 201, ok.text);
   const rec = await srv.api('GET', '/api/cluster/software/packages/9.23.2?fields=source_url');
   assert.equal((rec.json as Body).source_url, `${o.url}/u/9232_q_image.tgz`);
@@ -278,49 +366,81 @@ test('wrong origin credentials fail with a hint; URL userinfo works and is never
 test('HTTPS: trusted through the configured CA bundle; an untrusted certificate names its subject; insecure hosts skip checks', async (t) => {
   const pki = await testPki();
   const trusted = await origin(t, { files: { '/t/9241_q_image.tgz': pkg(null) }, tls: pki.leaf });
-  const untrusted = await origin(t, { files: { '/t/9242_q_image.tgz': pkg(null), '/t/9243_q_image.tgz': pkg(null) }, tls: pki.untrusted });
+  const untrusted = await origin(t, {
+    files: { '/t/9242_q_image.tgz': pkg(null), '/t/9243_q_image.tgz': pkg(null) },
+    tls: pki.untrusted,
+  });
   const srvTmp = await startTestServer(t);
   const caFile = join(srvTmp.dataDir, 'ca.pem');
   await writeFile(caFile, pki.ca.cert);
   const srv = await startTestServer(t, { config: { caFiles: [caFile], insecureHosts: ['localhost'] } });
-  const ok = await srv.api('POST', '/api/cluster/software/download?return_timeout=30', { body: { url: `${trusted.url}/t/9241_q_image.tgz` } });
+  const ok = await srv.api('POST', '/api/cluster/software/download?return_timeout=30', {
+    body: { url: `${trusted.url}/t/9241_q_image.tgz` },
+  });
   assert.equal(ok.status, 201, ok.text);
-  const bad = await srv.api('POST', '/api/cluster/software/download?return_timeout=30', { body: { url: `${untrusted.url}/t/9242_q_image.tgz` } });
+  const bad = await srv.api('POST', '/api/cluster/software/download?return_timeout=30', {
+    body: { url: `${untrusted.url}/t/9242_q_image.tgz` },
+  });
   assert.equal(bad.status, 400);
   const msg = (bad.json as { error: { message: string } }).error.message;
-  assert.ok(msg.startsWith('Package download failed: TLS certificate verification failed for 127.0.0.1: '), msg);
+  assert.ok(
+    msg.startsWith('Package download failed: TLS certificate verification failed for 127.0.0.1: '),
+    msg,
+  );
   assert.ok(msg.includes(UNTRUSTED_CN), msg);
   const insecure = await srv.api('POST', '/api/cluster/software/download?return_timeout=30', {
     body: { url: `https://localhost:${untrusted.port}/t/9243_q_image.tgz` },
   });
   assert.equal(insecure.status, 201, insecure.text);
-  assert.ok(srv.logs.some((l) => l.includes('"level":40') && l.includes('localhost')), 'skipping verification logs a warning');
+  assert.ok(
+    srv.logs.some((l) => l.includes('"level":40') && l.includes('localhost')),
+    'skipping verification logs a warning',
+  );
 });
 
 test('download host policy: a denied destination fails the job and names the policy', async (t) => {
-  const { srv, o } = await setup(t, { files: { '/d/9251_q_image.tgz': pkg(null) } }, { config: { denyHosts: ['127.0.0.0/8'] } });
-  const res = await srv.api('POST', '/api/cluster/software/download?return_timeout=30', { body: { url: `${o.url}/d/9251_q_image.tgz` } });
+  const { srv, o } = await setup(
+    t,
+    { files: { '/d/9251_q_image.tgz': pkg(null) } },
+    { config: { denyHosts: ['127.0.0.0/8'] } },
+  );
+  const res = await srv.api('POST', '/api/cluster/software/download?return_timeout=30', {
+    body: { url: `${o.url}/d/9251_q_image.tgz` },
+  });
   assert.equal(res.status, 400);
   assert.equal(
     (res.json as { error: { message: string } }).error.message,
     'Package download failed: the destination 127.0.0.1 (127.0.0.1) is denied by the download host policy.',
   );
   assert.equal(o.requests.length, 0);
-  const meta = await srv.api('POST', '/api/cluster/software/download?return_timeout=30', { body: { url: 'http://169.254.169.254/latest/9251_q_image.tgz' } });
-  assert.match((meta.json as { error: { message: string } }).error.message, /denied by the download host policy/);
+  const meta = await srv.api('POST', '/api/cluster/software/download?return_timeout=30', {
+    body: { url: 'http://169.254.169.254/latest/9251_q_image.tgz' },
+  });
+  assert.match(
+    (meta.json as { error: { message: string } }).error.message,
+    /denied by the download host policy/,
+  );
 });
 
 test('delete: a job removes the file and the record; missing versions and an empty repository get 404', async (t) => {
-  const { srv, o } = await setup(t, { files: { '/x/9261_q_image.tgz': pkg(null), '/x/9262_q_image.tgz': pkg(null) } });
+  const { srv, o } = await setup(t, {
+    files: { '/x/9261_q_image.tgz': pkg(null), '/x/9262_q_image.tgz': pkg(null) },
+  });
   const empty = await srv.api('DELETE', '/api/cluster/software/packages/9.26.1');
   assert.equal(empty.status, 404);
-  assert.deepEqual(empty.json, { error: { message: 'The repository does not contain any packages.', code: '10551315' } });
+  assert.deepEqual(empty.json, {
+    error: { message: 'The repository does not contain any packages.', code: '10551315' },
+  });
   for (const name of ['9261_q_image.tgz', '9262_q_image.tgz']) {
-    const r = await srv.api('POST', '/api/cluster/software/download?return_timeout=30', { body: { url: `${o.url}/x/${name}` } });
+    const r = await srv.api('POST', '/api/cluster/software/download?return_timeout=30', {
+      body: { url: `${o.url}/x/${name}` },
+    });
     assert.equal(r.status, 201);
   }
   const missing = await srv.api('DELETE', '/api/cluster/software/packages/9.99.9');
-  assert.deepEqual(missing.json, { error: { message: 'Package "9.99.9" does not exist on the system.', code: '10551325', target: 'version' } });
+  assert.deepEqual(missing.json, {
+    error: { message: 'Package "9.99.9" does not exist on the system.', code: '10551325', target: 'version' },
+  });
   assert.equal(missing.status, 404);
 
   const del = await srv.api('DELETE', '/api/cluster/software/packages/9.26.1');
@@ -353,16 +473,33 @@ test('secrets: the origin password appears nowhere in the database, the data fol
     const r = await srv.api(method, path, body === undefined ? {} : { body });
     responses.push(JSON.stringify(r.headers), r.text);
   };
-  await call('POST', '/api/cluster/software/download?return_timeout=30', { url: `${o.url}/s/9271_q_image.tgz`, username: 'pkguser', password: secret });
-  await call('POST', '/api/cluster/software/download?return_timeout=30', { url: `http://pkguser:${secret}@127.0.0.1:${o.port}/s/9272_q_image.tgz` });
-  await call('POST', '/api/cluster/software/download?return_timeout=30', { url: `${o.url}/s/missing.tgz`, username: 'pkguser', password: secret });
-  await call('POST', '/api/cluster/software/download?return_timeout=30', { url: `http://pkguser:${secret}@127.0.0.1:${o.port}/s/missing2.tgz` });
-  await call('POST', '/api/cluster/software/download', { url: `http://pkguser:${secret}@127.0.0.1:${o.port}/s/9271_q_image.tgz` });
+  await call('POST', '/api/cluster/software/download?return_timeout=30', {
+    url: `${o.url}/s/9271_q_image.tgz`,
+    username: 'pkguser',
+    password: secret,
+  });
+  await call('POST', '/api/cluster/software/download?return_timeout=30', {
+    url: `http://pkguser:${secret}@127.0.0.1:${o.port}/s/9272_q_image.tgz`,
+  });
+  await call('POST', '/api/cluster/software/download?return_timeout=30', {
+    url: `${o.url}/s/missing.tgz`,
+    username: 'pkguser',
+    password: secret,
+  });
+  await call('POST', '/api/cluster/software/download?return_timeout=30', {
+    url: `http://pkguser:${secret}@127.0.0.1:${o.port}/s/missing2.tgz`,
+  });
+  await call('POST', '/api/cluster/software/download', {
+    url: `http://pkguser:${secret}@127.0.0.1:${o.port}/s/9271_q_image.tgz`,
+  });
   await call('GET', `/api/cluster/jobs?fields=*&password=${secret}`);
   await call('GET', '/api/cluster/jobs?fields=*');
   await call('GET', '/api/cluster/software/packages?fields=*');
   await call('GET', '/api/cluster/software/download');
-  assert.equal(((await srv.api('GET', '/api/cluster/software/packages?return_records=false')).json as Body).num_records, 2);
+  assert.equal(
+    ((await srv.api('GET', '/api/cluster/software/packages?return_records=false')).json as Body).num_records,
+    2,
+  );
   srv.server.database.db.pragma('wal_checkpoint(PASSIVE)');
   for (const file of await filesUnder(srv.dataDir)) {
     const bytes = await readFile(file);

@@ -24,8 +24,14 @@ function multipart(parts: readonly Part[], boundary = 'b0undary42'): { body: Buf
   const chunks: Buffer[] = [];
   for (const p of parts) {
     const disposition =
-      p.filename === undefined ? `form-data; name="${p.name}"` : `form-data; name="${p.name}"; filename="${p.filename}"`;
-    chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: ${disposition}\r\nContent-Type: application/octet-stream\r\n\r\n`));
+      p.filename === undefined
+        ? `form-data; name="${p.name}"`
+        : `form-data; name="${p.name}"; filename="${p.filename}"`;
+    chunks.push(
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: ${disposition}\r\nContent-Type: application/octet-stream\r\n\r\n`,
+      ),
+    );
     chunks.push(Buffer.isBuffer(p.data) ? p.data : Buffer.from(p.data));
     chunks.push(Buffer.from('\r\n'));
   }
@@ -35,7 +41,10 @@ function multipart(parts: readonly Part[], boundary = 'b0undary42'): { body: Buf
 
 async function upload(srv: TestServer, parts: readonly Part[], query = '') {
   const { body, contentType } = multipart(parts);
-  return srv.api('POST', `/api/cluster/software/upload${query}`, { rawBody: body, headers: { 'content-type': contentType } });
+  return srv.api('POST', `/api/cluster/software/upload${query}`, {
+    rawBody: body,
+    headers: { 'content-type': contentType },
+  });
 }
 
 async function staging(srv: TestServer): Promise<string[]> {
@@ -53,7 +62,10 @@ test('upload one file part: 202 and a job that stores the package, or 201 with r
   assert.equal(job.state, 'success', JSON.stringify(job));
   const full = await srv.api('GET', href);
   assert.equal((full.json as Body).description, 'POST /api/cluster/software/upload');
-  const rec = await srv.api('GET', '/api/cluster/software/packages/9.31.1?fields=file_name,size,sha256,source_url');
+  const rec = await srv.api(
+    'GET',
+    '/api/cluster/software/packages/9.31.1?fields=file_name,size,sha256,source_url',
+  );
   assert.deepEqual(rec.json, {
     version: '9.31.1',
     file_name: '9311_q_image.tgz',
@@ -63,7 +75,11 @@ test('upload one file part: 202 and a job that stores the package, or 201 with r
   });
   assert.equal(sha(await readFile(join(srv.dataDir, 'packages', '9311_q_image.tgz'))), sha(image));
 
-  const waited = await upload(srv, [{ name: 'file', filename: '9321_q_image.tgz', data: pkg(null) }], '?return_timeout=30');
+  const waited = await upload(
+    srv,
+    [{ name: 'file', filename: '9321_q_image.tgz', data: pkg(null) }],
+    '?return_timeout=30',
+  );
   assert.equal(waited.status, 201);
   assert.equal(waited.headers.location, jobHrefOf(waited.json));
   const status = await srv.api('GET', '/api/cluster/software/download');
@@ -74,17 +90,26 @@ test('request-level refusals: not multipart, no file part, a field part, a file 
   const srv = await startTestServer(t);
   const notMultipart = await srv.api('POST', '/api/cluster/software/upload', { body: { file: 'x' } });
   assert.equal(notMultipart.status, 400);
-  assert.deepEqual(notMultipart.json, { error: { message: 'The request must be multipart/form-data.', code: '10551808' } });
+  assert.deepEqual(notMultipart.json, {
+    error: { message: 'The request must be multipart/form-data.', code: '10551808' },
+  });
   const none = await upload(srv, []);
-  assert.deepEqual(none.json, { error: { message: 'Missing required value for "file".', code: '262212', target: 'file' } });
-  const field = await upload(srv, [{ name: 'comment', data: 'hello' }, { name: 'file', filename: 'a.tgz', data: pkg('1.0') }]);
+  assert.deepEqual(none.json, {
+    error: { message: 'Missing required value for "file".', code: '262212', target: 'file' },
+  });
+  const field = await upload(srv, [
+    { name: 'comment', data: 'hello' },
+    { name: 'file', filename: 'a.tgz', data: pkg('1.0') },
+  ]);
   assert.equal(field.status, 400);
   assert.deepEqual(field.json, { error: { message: 'Unexpected argument "comment".', code: '262179' } });
   const nameless = await upload(srv, [{ name: 'file', data: 'abc' }]);
   assert.equal(nameless.status, 400);
   assert.equal((nameless.json as { error: { code: string; target: string } }).error.target, 'file');
   const long = await upload(srv, [{ name: 'file', filename: `${'x'.repeat(256)}.tgz`, data: pkg('1.0') }]);
-  assert.deepEqual(long.json, { error: { message: 'The file name is too long.', code: '10551799', target: 'file' } });
+  assert.deepEqual(long.json, {
+    error: { message: 'The file name is too long.', code: '10551799', target: 'file' },
+  });
 
   const two = await upload(srv, [
     { name: 'file', filename: '9331_q_image.tgz', data: pkg(null) },
@@ -95,7 +120,11 @@ test('request-level refusals: not multipart, no file part, a field part, a file 
     message: 'More than one file was provided; send exactly one part named "file".',
     code: '10551807',
   });
-  assert.match(String(two.headers.location), /^\/api\/cluster\/jobs\//, 'the job had started: its link is given');
+  assert.match(
+    String(two.headers.location),
+    /^\/api\/cluster\/jobs\//,
+    'the job had started: its link is given',
+  );
   const list = await srv.api('GET', '/api/cluster/software/packages?return_records=false');
   assert.equal((list.json as Body).num_records, 0);
   assert.deepEqual(await staging(srv), []);
@@ -105,18 +134,43 @@ test('request-level refusals: not multipart, no file part, a field part, a file 
 
 test('upload rules shared with download: same file name, same version, not a package, size limit', async (t) => {
   const srv = await startTestServer(t, { config: { maxPackageBytes: 100_000 } });
-  const first = await upload(srv, [{ name: 'file', filename: 'a.tgz', data: pkg('9.34.1') }], '?return_timeout=30');
+  const first = await upload(
+    srv,
+    [{ name: 'file', filename: 'a.tgz', data: pkg('9.34.1') }],
+    '?return_timeout=30',
+  );
   assert.equal(first.status, 201);
-  const sameName = await upload(srv, [{ name: 'file', filename: 'a.tgz', data: pkg('9.34.2') }], '?return_timeout=30');
+  const sameName = await upload(
+    srv,
+    [{ name: 'file', filename: 'a.tgz', data: pkg('9.34.2') }],
+    '?return_timeout=30',
+  );
   assert.equal(sameName.status, 409);
   assert.equal((sameName.json as { error: { code: string } }).error.code, '10551327');
-  const sameVersion = await upload(srv, [{ name: 'file', filename: 'b.tgz', data: pkg('9.34.1') }], '?return_timeout=30');
-  assert.deepEqual(sameVersion.json, { error: { message: 'Package version "9.34.1" already exists in the repository.', code: '10551327' } });
-  const junk = await upload(srv, [{ name: 'file', filename: 'junk.tgz', data: 'not a package at all' }], '?return_timeout=30');
+  const sameVersion = await upload(
+    srv,
+    [{ name: 'file', filename: 'b.tgz', data: pkg('9.34.1') }],
+    '?return_timeout=30',
+  );
+  assert.deepEqual(sameVersion.json, {
+    error: { message: 'Package version "9.34.1" already exists in the repository.', code: '10551327' },
+  });
+  const junk = await upload(
+    srv,
+    [{ name: 'file', filename: 'junk.tgz', data: 'not a package at all' }],
+    '?return_timeout=30',
+  );
   assert.equal((junk.json as { error: { code: string } }).error.code, '10551359');
-  const big = await upload(srv, [{ name: 'file', filename: 'big.tgz', data: Buffer.alloc(300_000, 1) }], '?return_timeout=30');
+  const big = await upload(
+    srv,
+    [{ name: 'file', filename: 'big.tgz', data: Buffer.alloc(300_000, 1) }],
+    '?return_timeout=30',
+  );
   assert.equal(big.status, 400);
-  assert.deepEqual((big.json as Body).error, { message: 'Package upload failed: the package is larger than the limit of 100000 bytes.', code: '10551359' });
+  assert.deepEqual((big.json as Body).error, {
+    message: 'Package upload failed: the package is larger than the limit of 100000 bytes.',
+    code: '10551359',
+  });
   assert.deepEqual(await staging(srv), []);
   const names = (await readdir(join(srv.dataDir, 'packages'))).filter((n) => !n.startsWith('.'));
   assert.deepEqual(names, ['a.tgz']);
@@ -138,14 +192,19 @@ test('a client that disconnects mid-upload leaves nothing behind and its job fai
   req.write(body.subarray(0, 600_000));
   const until = Date.now() + 20_000;
   while (Date.now() < until) {
-    const running = (await srv.api('GET', '/api/cluster/jobs?state=running&return_records=false')).json as Body;
+    const running = (await srv.api('GET', '/api/cluster/jobs?state=running&return_records=false'))
+      .json as Body;
     if (running.num_records === 1) break;
   }
   req.destroy();
   const deadline = Date.now() + 20_000;
   let jobs: Body[] = [];
   while (Date.now() < deadline) {
-    jobs = ((await srv.api('GET', '/api/cluster/jobs?fields=state,message,code,description')).json as { records: Body[] }).records;
+    jobs = (
+      (await srv.api('GET', '/api/cluster/jobs?fields=state,message,code,description')).json as {
+        records: Body[];
+      }
+    ).records;
     if (jobs.length > 0 && jobs.every((j) => j.state === 'failure')) break;
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -158,7 +217,11 @@ test('a client that disconnects mid-upload leaves nothing behind and its job fai
   assert.deepEqual(await staging(srv), []);
   const list = await srv.api('GET', '/api/cluster/software/packages?return_records=false');
   assert.equal((list.json as Body).num_records, 0);
-  const next = await upload(srv, [{ name: 'file', filename: '9351_q_image.tgz', data: image }], '?return_timeout=30');
+  const next = await upload(
+    srv,
+    [{ name: 'file', filename: '9351_q_image.tgz', data: image }],
+    '?return_timeout=30',
+  );
   assert.equal(next.status, 201, 'the transfer slot was released');
 });
 
@@ -198,7 +261,9 @@ test('cancelling an upload job stops the transfer and answers with the failure',
   assert.equal(cancel.status, 200);
   const res = await answered;
   assert.equal(res.status, 400);
-  assert.deepEqual(JSON.parse(res.text), { error: { message: 'Package upload cancelled by user request.', code: '10551359' } });
+  assert.deepEqual(JSON.parse(res.text), {
+    error: { message: 'Package upload cancelled by user request.', code: '10551359' },
+  });
   const job = await waitForJob(srv, `/api/cluster/jobs/${uuid}`);
   assert.equal(job.code, 10551359);
   assert.deepEqual(await staging(srv), []);

@@ -58,7 +58,12 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
   }
   let server;
   try {
-    server = await startServer({ config, notice: (line) => { io.out(`${line}\n`); } });
+    server = await startServer({
+      config,
+      notice: (line) => {
+        io.out(`${line}\n`);
+      },
+    });
   } catch (err) {
     io.err(`clusterimage: cannot start: ${(err as Error).message}\n`);
     return EXIT_FAILED;
@@ -76,8 +81,12 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
         resolve();
       });
     };
-    process.once('SIGINT', () => { stop('SIGINT'); });
-    process.once('SIGTERM', () => { stop('SIGTERM'); });
+    process.once('SIGINT', () => {
+      stop('SIGINT');
+    });
+    process.once('SIGTERM', () => {
+      stop('SIGTERM');
+    });
   });
   return EXIT_OK;
 }

@@ -47,22 +47,26 @@ export async function userCommand(argv: string[], io: CliIo): Promise<number> {
   const dataDir = values['data-dir'] ?? io.env.CLUSTERIMAGE_DATA_DIR ?? './data';
   const needName = (): string => {
     if (name === undefined) throw new UsageError(`user ${action ?? ''}: NAME is required`);
-    if (!isValidUserName(name)) throw new UsageError(`invalid user name "${name}" (letters, digits, . _ -; at most 64)`);
+    if (!isValidUserName(name))
+      throw new UsageError(`invalid user name "${name}" (letters, digits, . _ -; at most 64)`);
     return name;
   };
   const readPassword = async (): Promise<string> => {
-    if (values['password-stdin'] !== true) throw new UsageError('--password-stdin is required (the password is read from standard input)');
+    if (values['password-stdin'] !== true)
+      throw new UsageError('--password-stdin is required (the password is read from standard input)');
     const pw = await readStdinLine(io.stdin);
     if (pw === '') throw new UsageError('the password read from standard input is empty');
     return pw;
   };
-  if (!['add', 'list', 'delete', 'passwd'].includes(action ?? '')) throw new UsageError(`unknown user action "${action ?? ''}"`);
+  if (!['add', 'list', 'delete', 'passwd'].includes(action ?? ''))
+    throw new UsageError(`unknown user action "${action ?? ''}"`);
   let role: Role | undefined;
   let password = '';
   let userName = '';
   if (action === 'add') {
     userName = needName();
-    if (values.role !== 'admin' && values.role !== 'readonly') throw new UsageError('--role must be admin or readonly');
+    if (values.role !== 'admin' && values.role !== 'readonly')
+      throw new UsageError('--role must be admin or readonly');
     role = values.role;
     password = await readPassword();
   } else if (action === 'passwd') {
@@ -81,21 +85,31 @@ export async function userCommand(argv: string[], io: CliIo): Promise<number> {
           io.err(`user "${userName}" already exists\n`);
           return EXIT_FAILED;
         }
-        io.out(values.json === true ? `${JSON.stringify({ name: userName, role })}\n` : `added user "${userName}" (${role ?? ''})\n`);
+        io.out(
+          values.json === true
+            ? `${JSON.stringify({ name: userName, role })}\n`
+            : `added user "${userName}" (${role ?? ''})\n`,
+        );
         return EXIT_OK;
       case 'passwd':
         if (!(await users.setPassword(userName, password))) {
           io.err(`no user "${userName}"\n`);
           return EXIT_FAILED;
         }
-        io.out(values.json === true ? `${JSON.stringify({ name: userName })}\n` : `password of "${userName}" changed\n`);
+        io.out(
+          values.json === true
+            ? `${JSON.stringify({ name: userName })}\n`
+            : `password of "${userName}" changed\n`,
+        );
         return EXIT_OK;
       case 'delete':
         if (!(await users.remove(userName))) {
           io.err(`no user "${userName}"\n`);
           return EXIT_FAILED;
         }
-        io.out(values.json === true ? `${JSON.stringify({ name: userName })}\n` : `deleted user "${userName}"\n`);
+        io.out(
+          values.json === true ? `${JSON.stringify({ name: userName })}\n` : `deleted user "${userName}"\n`,
+        );
         return EXIT_OK;
       default: {
         const list = await users.list();

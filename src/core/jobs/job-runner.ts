@@ -121,7 +121,13 @@ export class JobRunner extends EventEmitter<JobRunnerEvents> {
       if (options.onEnd) await options.onEnd(final);
     } catch (err) {
       this.emit('fault', toError(err), job.uuid);
-      final = { ...job, state: 'failure', code: 262145, message: 'Unexpected application exception.', endTime: this.#clock.now() };
+      final = {
+        ...job,
+        state: 'failure',
+        code: 262145,
+        message: 'Unexpected application exception.',
+        endTime: this.#clock.now(),
+      };
     } finally {
       this.#running.delete(job.uuid);
     }

@@ -27,7 +27,12 @@ export async function recover(
   const unfinished = await jobs.listUnfinished();
   for (const job of unfinished) {
     const f = failures.interrupted(interruptedCode(job.kind));
-    await jobs.finish(job.uuid, { state: 'failure', code: Number(f.code), message: f.message, endTime: clock.now() });
+    await jobs.finish(job.uuid, {
+      state: 'failure',
+      code: Number(f.code),
+      message: f.message,
+      endTime: clock.now(),
+    });
   }
   const stagingFilesRemoved = await images.clearStaging();
   const files = new Set(await images.list());

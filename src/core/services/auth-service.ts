@@ -33,10 +33,15 @@ export class AuthService {
   }
 
   async authenticate(name: string, password: string, now = Date.now()): Promise<Principal | null> {
-    const cacheKey = createHmac('sha256', this.#key).update(name).update('\0').update(password).digest('base64');
+    const cacheKey = createHmac('sha256', this.#key)
+      .update(name)
+      .update('\0')
+      .update(password)
+      .digest('base64');
     const revision = await this.#users.revision();
     const hit = this.#cache.get(cacheKey);
-    if (hit !== undefined && hit.revision === revision && hit.expires > now) return { name: hit.name, role: hit.role };
+    if (hit !== undefined && hit.revision === revision && hit.expires > now)
+      return { name: hit.name, role: hit.role };
     if (hit !== undefined) this.#cache.delete(cacheKey);
     const user = await this.#users.get(name);
     if (user === undefined || !(await verifyPassword(password, user.passwordHash))) return null;

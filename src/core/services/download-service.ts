@@ -72,7 +72,10 @@ export class DownloadService {
     if (downloader === undefined) throw errors.unsupportedScheme(request.scheme);
     if (this.#d.cluster.updateInProgress()) throw errors.updateBlocksDownload();
     if (this.#d.runner.isRunning(TRANSFER_KINDS)) throw errors.transferInProgress();
-    if ((await this.#d.images.exists(request.fileName)) || (await this.#d.packages.getByFileName(request.fileName))) {
+    if (
+      (await this.#d.images.exists(request.fileName)) ||
+      (await this.#d.packages.getByFileName(request.fileName))
+    ) {
       throw errors.sameFileName(request.fileName);
     }
     // Re-checked after the awaits above: only the synchronous check right before start() is race-free.
@@ -97,7 +100,11 @@ export class DownloadService {
         } satisfies StatusDoc);
         const guard = new TransferGuard(images, settings, 'download');
         guard.arm(ctx.signal, runner, ctx.uuid);
-        const report = throttle(this.#d.progressIntervalMs ?? 250, () => clock.now().getTime(), ctx.setMessage);
+        const report = throttle(
+          this.#d.progressIntervalMs ?? 250,
+          () => clock.now().getTime(),
+          ctx.setMessage,
+        );
         const staged = await images.stage({ maxBytes: settings.maxPackageBytes, verb: 'download' });
         try {
           const pending: { sizeCheck: Promise<void> | null } = { sizeCheck: null };

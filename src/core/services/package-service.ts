@@ -35,7 +35,8 @@ export class PackageService {
     const pkg = all.find((p) => p.version === version);
     if (pkg === undefined) throw errors.packageNotFound(version);
     const software = this.#cluster.software();
-    if (this.#cluster.updateInProgress() && software.pendingVersion === version) throw errors.deleteDuringUpdate();
+    if (this.#cluster.updateInProgress() && software.pendingVersion === version)
+      throw errors.deleteDuringUpdate();
     return this.#runner.start(
       {
         kind: 'package_delete',

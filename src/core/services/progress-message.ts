@@ -12,7 +12,11 @@ export function progressMessage(verb: 'download' | 'upload', received: number, t
  * Calls `emit` at most once per `intervalMs`. A message that arrives too soon is not lost: the latest one is
  * emitted when the interval ends, so a transfer that stalls still shows how far it got.
  */
-export function throttle(intervalMs: number, now: () => number, emit: (message: string) => void): (message: string) => void {
+export function throttle(
+  intervalMs: number,
+  now: () => number,
+  emit: (message: string) => void,
+): (message: string) => void {
   let last = -Infinity;
   let pending: string | null = null;
   let timer: NodeJS.Timeout | null = null;

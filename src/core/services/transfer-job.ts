@@ -7,7 +7,11 @@ import type { TransferSettings } from './transfer-settings.js';
 export type TransferVerb = 'download' | 'upload';
 
 /** The failure a transfer ends with when its signal was aborted, or null if it was not. */
-export function failureForAbort(signal: AbortSignal, verb: TransferVerb, limitSeconds: number): JobFailure | null {
+export function failureForAbort(
+  signal: AbortSignal,
+  verb: TransferVerb,
+  limitSeconds: number,
+): JobFailure | null {
   const reason: unknown = signal.reason;
   if (!signal.aborted) return null;
   if (reason instanceof JobFailure) return reason;
@@ -15,7 +19,9 @@ export function failureForAbort(signal: AbortSignal, verb: TransferVerb, limitSe
     case 'cancel':
       return verb === 'download' ? failures.downloadCancelled() : failures.uploadCancelled();
     case 'time_limit':
-      return verb === 'download' ? failures.downloadTimeLimit(limitSeconds) : failures.uploadTimeLimit(limitSeconds);
+      return verb === 'download'
+        ? failures.downloadTimeLimit(limitSeconds)
+        : failures.uploadTimeLimit(limitSeconds);
     case 'shutdown':
       return failures.interrupted(verb === 'download' ? '10551381' : '10551359');
     case null:

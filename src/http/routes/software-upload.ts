@@ -78,7 +78,11 @@ export function registerUploadRoute(app: FastifyInstance, uploads: UploadService
 
     const lengthHeader = Number(request.headers['content-length']);
     const expected = Number.isFinite(lengthHeader) && lengthHeader > 0 ? lengthHeader : null;
-    const parser = busboy({ headers: request.headers, limits: { files: 1, fields: 16, parts: 32 }, preservePath: false });
+    const parser = busboy({
+      headers: request.headers,
+      limits: { files: 1, fields: 16, parts: 32 },
+      preservePath: false,
+    });
 
     // Written from busboy's callbacks; the first outcome settles the request.
     const st = {
@@ -122,7 +126,8 @@ export function registerUploadRoute(app: FastifyInstance, uploads: UploadService
             stream.resume();
             settle({
               kind: 'failed',
-              failure: err instanceof JobFailure && err.code !== '0' ? err : failureOf(session, counter.received),
+              failure:
+                err instanceof JobFailure && err.code !== '0' ? err : failureOf(session, counter.received),
             });
           }
         },
@@ -134,7 +139,11 @@ export function registerUploadRoute(app: FastifyInstance, uploads: UploadService
       );
     });
     parser.on('field', (name) => {
-      refuse(name === 'file' ? errors.invalidType('file', 'a file part with a filename') : errors.unexpectedArgument(name));
+      refuse(
+        name === 'file'
+          ? errors.invalidType('file', 'a file part with a filename')
+          : errors.unexpectedArgument(name),
+      );
     });
     parser.on('filesLimit', () => {
       st.extraFile = true;
@@ -177,7 +186,15 @@ export function registerUploadRoute(app: FastifyInstance, uploads: UploadService
       case 'complete':
         if (session === null) return sendError(request, reply, errors.missingRequired('file'));
         session.bodyDone();
-        return answerJob(request, reply, session.job, query.returnTimeout, ctx.runner, ctx.jobs, query.pretty);
+        return answerJob(
+          request,
+          reply,
+          session.job,
+          query.returnTimeout,
+          ctx.runner,
+          ctx.jobs,
+          query.pretty,
+        );
     }
   };
 

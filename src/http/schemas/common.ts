@@ -1,6 +1,8 @@
 import { Type, type TSchema } from 'typebox';
 
-export const Href = Type.Object({ href: Type.String({ examples: ['/api/cluster/jobs/f587d316-5feb-11e8-b0e0-005056956dfc'] }) });
+export const Href = Type.Object({
+  href: Type.String({ examples: ['/api/cluster/jobs/f587d316-5feb-11e8-b0e0-005056956dfc'] }),
+});
 export const SelfLinks = Type.Object({ self: Href });
 export const CollectionLinks = Type.Object({ self: Href, next: Type.Optional(Href) });
 
@@ -35,7 +37,9 @@ export function collectionOf(record: TSchema, name: string): TSchema {
   return Type.Object(
     {
       records: Type.Array(record),
-      num_records: Type.Integer({ description: 'Records in this response (total matches with return_records=false)' }),
+      num_records: Type.Integer({
+        description: 'Records in this response (total matches with return_records=false)',
+      }),
       _links: CollectionLinks,
     },
     { description: `Collection of ${name} records` },

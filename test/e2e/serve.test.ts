@@ -1,0 +1,252 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test, type TestContext } from 'node:test';
+import { Agent, request } from 'undici';
+
+const BIN = join(import.meta.dirname, '..', '..', 'bin', 'clusterimage.js');
+const insecure = new Agent({ connect: { rejectUnauthorized: false } });
+
+interface Proc {
+  readonly child: ChildProcess;
+  readonly out: () => string;
+  readonly err: () => string;
+  readonly exited: Promise<number | null>;
+}
+
+function run(args: string[], env: Record<string, string> = {}, stdin?: string): Proc {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+  if (stdin !== undefined) child.stdin.end(stdin);
+  else child.stdin.end();
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('exit', (code) => {
+      resolve(code);
+    }),
+  );
+  return { child, out: () => out, err: () => err, exited };
+}
+
+async function until<T>(what: string, fn: () => T | undefined, p: Proc, ms = 30_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    const v = fn();
+    if (v !== undefined) return v;
+    if (p.child.exitCode !== null) break;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`${what} did not happen; stdout: ${p.out()} stderr: ${p.err()}`);
+}
+
+async function serve(
+  t: TestContext,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ p: Proc; url: string }> {
+  const p = run(['serve', ...args], env);
+  t.after(async () => {
+    if (p.child.exitCode === null) {
+      p.child.kill('SIGTERM');
+      await p.exited;
+    }
+  });
+  const url = await until('listening', () => /listening on (\S+)/.exec(p.out())?.[1], p);
+  return { p, url };
+}
+
+async function tmp(t: TestContext): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'clusterimage-e2e-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+async function get(url: string, user: string, password: string, method = 'GET', body?: string) {
+  const res = await request(url, {
+    method: method as 'GET',
+    headers: {
+      authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`,
+      'content-type': 'application/json',
+    },
+    dispatcher: insecure,
+    ...(body !== undefined ? { body } : {}),
+  });
+  const text = await res.body.text();
+  return { status: res.statusCode, text, headers: res.headers };
+}
+
+test('first start: HTTPS with a self-signed certificate, a generated admin password printed once', async (t) => {
+  const dir = await tmp(t);
+  const { p, url } = await serve(t, ['--port', '0', '--data-dir', dir]);
+  assert.match(url, /^https:\/\/127\.0\.0\.1:\d+$/);
+  const password = /Created user "admin" with password: (\S+)/.exec(p.out())?.[1];
+  assert.ok(password, p.out());
+  const fingerprint = /SHA-256 fingerprint ([0-9A-F:]{95})/.exec(p.out())?.[1];
+  assert.ok(fingerprint, p.out());
+  const cert = new X509Certificate(await readFile(join(dir, 'tls', 'server-cert.pem')));
+  assert.equal(cert.fingerprint256, fingerprint);
+  const res = await get(`${url}/api/cluster`, 'admin', password);
+  assert.equal(res.status, 200);
+  assert.equal((JSON.parse(res.text) as { name: string }).name, 'cluster1');
+
+  p.child.kill('SIGTERM');
+  assert.equal(await p.exited, 0, 'SIGTERM shuts down cleanly');
+  const again = await serve(t, ['--port', '0', '--data-dir', dir]);
+  assert.ok(!again.p.out().includes('Created user'), 'the password is printed only on the first start');
+  assert.match(again.p.out(), new RegExp(`Using the TLS certificate; SHA-256 fingerprint ${fingerprint}`));
+  const res2 = await get(`${again.url}/api/cluster`, 'admin', password);
+  assert.equal(res2.status, 200);
+});
+
+test('settings: defaults < file < environment < flags; a bad value names the setting', async (t) => {
+  const dir = await tmp(t);
+  const cfg = join(dir, 'config.yaml');
+  await writeFile(
+    cfg,
+    `clusterName: filecluster\nclusterVersion: 9.13.1\nport: 1\ninsecureHttp: true\ndataDir: ${join(dir, 'from-file')}\n`,
+  );
+  const { url } = await serve(t, ['--config', cfg, '--port', '0'], {
+    CLUSTERIMAGE_PORT: '2',
+    CLUSTERIMAGE_DATA_DIR: join(dir, 'from-env'),
+    CLUSTERIMAGE_ADMIN_PASSWORD: 'pw-from-env',
+  });
+  assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/, 'the flag port 0 wins over env 2 and file 1');
+  const res = await get(`${url}/api/cluster?fields=name,version`, 'admin', 'pw-from-env');
+  const body = JSON.parse(res.text) as { name: string; version: { full: string; major: number } };
+  assert.equal(body.name, 'filecluster');
+  assert.equal(body.version.major, 13);
+  await readFile(join(dir, 'from-env', 'clusterimage.db'));
+
+  const bad = run(['serve', '--port', 'eighty', '--data-dir', dir]);
+  assert.equal(await bad.exited, 2);
+  assert.match(bad.err(), /--port.*"port" must be an integer/);
+  const badEnv = run(['serve', '--data-dir', dir], { CLUSTERIMAGE_PORT: '70000' });
+  assert.equal(await badEnv.exited, 2);
+  assert.match(badEnv.err(), /CLUSTERIMAGE_PORT.*"port" must be at most 65535/);
+  await writeFile(cfg, 'jobRetentionSeconds: -5\n');
+  const badFile = run(['serve', '--config', cfg, '--data-dir', dir]);
+  assert.equal(await badFile.exited, 2);
+  assert.match(badFile.err(), /config\.yaml.*"jobRetentionSeconds" must be at least 0/);
+  await writeFile(cfg, 'colour: blue\n');
+  const unknown = run(['serve', '--config', cfg, '--data-dir', dir]);
+  assert.equal(await unknown.exited, 2);
+  assert.match(unknown.err(), /unknown setting "colour"/);
+});
+
+test("a certificate and key of the user's own are served", async (t) => {
+  const dir = await tmp(t);
+  const { generate } = await import('selfsigned');
+  const pems = await generate([{ name: 'commonName', value: 'own.example' }], {
+    keyType: 'ec',
+    algorithm: 'sha256',
+  });
+  await writeFile(join(dir, 'own-cert.pem'), pems.cert);
+  await writeFile(join(dir, 'own-key.pem'), pems.private);
+  await writeFile(
+    join(dir, 'c.yaml'),
+    `tlsCertFile: ${join(dir, 'own-cert.pem')}\ntlsKeyFile: ${join(dir, 'own-key.pem')}\n`,
+  );
+  const { p } = await serve(
+    t,
+    ['--config', join(dir, 'c.yaml'), '--port', '0', '--data-dir', join(dir, 'data')],
+    {
+      CLUSTERIMAGE_ADMIN_PASSWORD: 'x',
+    },
+  );
+  assert.ok(p.out().includes(new X509Certificate(pems.cert).fingerprint256));
+});
+
+test('user add|list|passwd|delete work on a data folder, also while the server runs; roles apply', async (t) => {
+  const dir = await tmp(t);
+  const { url } = await serve(t, ['--port', '0', '--insecure-http', '--data-dir', dir], {
+    CLUSTERIMAGE_ADMIN_PASSWORD: 'adminpw',
+  });
+  const add = run(
+    ['user', 'add', 'viewer', '--role', 'readonly', '--password-stdin', '--data-dir', dir],
+    {},
+    'view-pw-1\n',
+  );
+  assert.equal(await add.exited, 0, add.err());
+  const list = run(['user', 'list', '--json', '--data-dir', dir]);
+  assert.equal(await list.exited, 0);
+  assert.deepEqual(JSON.parse(list.out()), [
+    { name: 'admin', role: 'admin' },
+    { name: 'viewer', role: 'readonly' },
+  ]);
+  assert.equal((await get(`${url}/api/cluster/jobs`, 'viewer', 'view-pw-1')).status, 200);
+  const write = await get(
+    `${url}/api/cluster/software/download`,
+    'viewer',
+    'view-pw-1',
+    'POST',
+    '{"url":"http://127.0.0.1:1/a.tgz"}',
+  );
+  assert.equal(write.status, 403);
+  assert.deepEqual(JSON.parse(write.text), {
+    error: { message: 'not authorized for that command', code: '6' },
+  });
+
+  const passwd = run(['user', 'passwd', 'viewer', '--password-stdin', '--data-dir', dir], {}, 'view-pw-2\n');
+  assert.equal(await passwd.exited, 0);
+  assert.equal(
+    (await get(`${url}/api/cluster`, 'viewer', 'view-pw-1')).status,
+    401,
+    'the cached old password stops working',
+  );
+  assert.equal((await get(`${url}/api/cluster`, 'viewer', 'view-pw-2')).status, 200);
+  const del = run(['user', 'delete', 'viewer', '--data-dir', dir]);
+  assert.equal(await del.exited, 0);
+  assert.equal((await get(`${url}/api/cluster`, 'viewer', 'view-pw-2')).status, 401);
+
+  const dup = run(
+    ['user', 'add', 'admin', '--role', 'admin', '--password-stdin', '--data-dir', dir],
+    {},
+    'x\n',
+  );
+  assert.equal(await dup.exited, 1);
+  const usage = run(
+    ['user', 'add', 'bob', '--role', 'root', '--password-stdin', '--data-dir', dir],
+    {},
+    'x\n',
+  );
+  assert.equal(await usage.exited, 2);
+  const db = await readFile(join(dir, 'clusterimage.db'));
+  assert.ok(!db.includes('view-pw-2') && !db.includes('adminpw'), 'only hashes are stored');
+});
+
+test('API docs: the OpenAPI document is the committed one, the page and its assets are served locally', async (t) => {
+  const dir = await tmp(t);
+  const { url } = await serve(t, ['--port', '0', '--insecure-http', '--data-dir', dir], {
+    CLUSTERIMAGE_ADMIN_PASSWORD: 'pw',
+  });
+  const spec = await request(`${url}/docs/api/openapi.json`);
+  const served = await spec.body.text();
+  const committed = await readFile(
+    join(import.meta.dirname, '..', '..', 'openapi', 'clusterimage.openapi.json'),
+    'utf8',
+  );
+  assert.deepEqual(JSON.parse(served), JSON.parse(committed));
+  const page = await request(`${url}/docs/api`, { maxRedirections: 0 } as object);
+  let html = await page.body.text();
+  if (page.statusCode >= 300 && page.statusCode < 400) {
+    const next = await request(new URL(String(page.headers.location), url).toString());
+    html = await next.body.text();
+  }
+  assert.match(html, /swagger/i);
+  const external = [...html.matchAll(/(?:src|href)="(https?:\/\/[^"]+)"/g)].map((m) => m[1]);
+  assert.deepEqual(external, [], 'no asset comes from a CDN');
+  const bundle = await request(`${url}/docs/api/static/swagger-ui-bundle.js`);
+  assert.equal(bundle.statusCode, 200);
+  await bundle.body.dump();
+  const init = await request(`${url}/docs/api/static/swagger-initializer.js`);
+  const initText = await init.body.text();
+  assert.match(initText, /openapi\.json/);
+});
