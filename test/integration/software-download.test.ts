@@ -509,3 +509,16 @@ test('secrets: the origin password appears nowhere in the database, the data fol
   for (const line of srv.logs) assert.ok(!line.includes(secret), `password found in the log: ${line}`);
   for (const r of responses) assert.ok(!r.includes(secret), `password found in a response: ${r}`);
 });
+
+test('delete: the version the cluster runs cannot be deleted', async (t) => {
+  const { srv, o } = await setup(t, { files: { '/r/9161_q_image.tgz': pkg(null) } });
+  const r = await srv.api('POST', '/api/cluster/software/download?return_timeout=30', { body: { url: `${o.url}/r/9161_q_image.tgz` } });
+  assert.equal(r.status, 201);
+  const del = await srv.api('DELETE', '/api/cluster/software/packages/9.16.1');
+  assert.equal(del.status, 409);
+  assert.deepEqual(del.json, {
+    error: { message: 'Package "9.16.1" is the version the cluster runs and cannot be deleted.', code: '8', target: 'version' },
+  });
+  const still = await srv.api('GET', '/api/cluster/software/packages/9.16.1');
+  assert.equal(still.status, 200);
+});
