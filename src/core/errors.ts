@@ -127,6 +127,8 @@ export const errors = {
     e('not_found', '10551325', `Package "${version}" does not exist on the system.`, 'version'),
   deleteDuringUpdate: () =>
     e('conflict', '10551347', 'Package delete failed since an update is in progress.'),
+  deleteRunningVersion: (version: string) =>
+    e('conflict', '8', `Package "${version}" is the version the cluster runs and cannot be deleted.`, 'version'),
 
   // ---- jobs (§5.4)
   jobTerminal: () => e('invalid_argument', '458762', 'The job is already in a terminal state.'),

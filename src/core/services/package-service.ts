@@ -37,6 +37,7 @@ export class PackageService {
     const software = this.#cluster.software();
     if (this.#cluster.updateInProgress() && software.pendingVersion === version)
       throw errors.deleteDuringUpdate();
+    if (software.version === version) throw errors.deleteRunningVersion(version);
     return this.#runner.start(
       {
         kind: 'package_delete',
