@@ -31,7 +31,7 @@ if (files.length === 0) {
 }
 const result = spawnSync(
   process.execPath,
-  ['--test', '--test-concurrency=2', '--test-timeout=120000', '--import', 'tsx', ...files],
+  ['--test', '--test-concurrency=2', '--test-timeout=600000', '--import', 'tsx', ...files],
   { stdio: 'inherit' },
 );
 process.exit(result.status ?? 1);

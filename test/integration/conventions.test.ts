@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SqliteJobStore } from '../../src/adapters/storage/sqlite/sqlite-job-store.js';
 import type { Job } from '../../src/core/model/job.js';
+import { ontapTime } from '../../src/http/json.js';
 import { startTestServer, type TestServer } from '../helpers/with-server.js';
 
 type Body = Record<string, unknown>;
@@ -275,9 +276,11 @@ test('jobs collection: fields, filters, order_by, paging with next links, return
   assert.equal((range.json as { num_records: number }).num_records, 2);
   const narrow = await srv.api('GET', '/api/cluster/jobs?code=10551374..10551381');
   assert.equal((narrow.json as { num_records: number }).num_records, 1);
+  const third = jobs[2];
+  assert.ok(third);
   const since = await srv.api(
     'GET',
-    `/api/cluster/jobs?start_time=>=${encodeURIComponent(new Date(Date.now() - 57_000).toISOString().replace(/\.\d+Z$/, '+00:00'))}`,
+    `/api/cluster/jobs?start_time=>=${encodeURIComponent(ontapTime(third.startTime))}`,
   );
   assert.equal((since.json as { num_records: number }).num_records, 2);
 
