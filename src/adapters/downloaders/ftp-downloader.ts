@@ -1,10 +1,11 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import type { Writable } from 'node:stream';
-import { createSecureContext, rootCertificates, type ConnectionOptions, type SecureContext } from 'node:tls';
+import type { ConnectionOptions } from 'node:tls';
 import { Client, FTPError, type FTPContext, type FTPResponse } from 'basic-ftp';
 // basic-ftp's index does not re-export these; the package has no `exports` map, so its dist modules are reachable.
 import { connectForPassiveTransfer, parseEpsvResponse, parsePasvResponse } from 'basic-ftp/dist/transfer.js';
+import { OriginTrust } from './origin-trust.js';
 import { failures, JobFailure, toError } from '../../core/errors.js';
 import type { DownloadRequest, TransferScheme } from '../../core/model/download-request.js';
 import type { Downloader, DownloadOptions, DownloadResult } from '../../core/ports/downloader.js';
@@ -96,24 +97,14 @@ export class FtpDownloader implements Downloader {
   readonly #connectTimeoutMs: number;
   readonly #idleTimeoutMs: number;
   readonly #resumeAttempts: number;
-  readonly #secureContext: SecureContext | undefined;
-  readonly #insecureHosts: ReadonlySet<string>;
-  readonly #warn: (message: string, details: Record<string, unknown>) => void;
+  readonly #trust: OriginTrust;
   readonly #checkAddress: (host: string, port: number) => Promise<string>;
 
   constructor(options: FtpDownloaderOptions = {}) {
     this.#connectTimeoutMs = options.connectTimeoutMs ?? 30_000;
     this.#idleTimeoutMs = options.idleTimeoutMs ?? 60_000;
     this.#resumeAttempts = options.resumeAttempts ?? 3;
-    const extra = options.caPem ?? [];
-    this.#secureContext =
-      extra.length > 0 ? createSecureContext({ ca: [...rootCertificates, ...extra] }) : undefined;
-    this.#insecureHosts = new Set((options.insecureHosts ?? []).map((h) => h.toLowerCase()));
-    this.#warn =
-      options.warn ??
-      ((message, details) => {
-        process.emitWarning(`${message} ${JSON.stringify(details)}`);
-      });
+    this.#trust = new OriginTrust(options);
     this.#checkAddress = options.checkAddress ?? defaultCheckAddress;
   }
 
@@ -301,18 +292,16 @@ export class FtpDownloader implements Downloader {
   }
 
   #tlsOptions(request: DownloadRequest): ConnectionOptions {
-    const insecure = this.#insecureHosts.has(request.host.toLowerCase());
-    if (insecure) {
-      this.#warn('FTPS certificate verification is turned off for this host by configuration', {
-        host: request.host,
-        url: request.safeUrl,
-      });
-    }
+    const insecure = this.#trust.skipsVerification(
+      request.host,
+      'FTPS certificate verification is turned off for this host by configuration',
+      { host: request.host, url: request.safeUrl },
+    );
     return {
       // The identity checked against the certificate, also for data connections; we connect to the checked address.
       host: request.host,
       ...(isIP(request.host) === 0 ? { servername: request.host } : {}),
-      ...(this.#secureContext === undefined ? {} : { secureContext: this.#secureContext }),
+      ...(this.#trust.secureContext === undefined ? {} : { secureContext: this.#trust.secureContext }),
       rejectUnauthorized: !insecure,
     };
   }

@@ -2,8 +2,9 @@ import { promises as dns } from 'node:dns';
 import { STATUS_CODES } from 'node:http';
 import { isIP } from 'node:net';
 import type { Writable } from 'node:stream';
-import { TLSSocket, createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
+import { TLSSocket } from 'node:tls';
 import { Client, buildConnector, type Dispatcher } from 'undici';
+import { OriginTrust } from './origin-trust.js';
 import { failures, JobFailure, toError } from '../../core/errors.js';
 import type { DownloadRequest, TransferScheme } from '../../core/model/download-request.js';
 import { safeUrlOf } from '../../core/model/download-request.js';
@@ -106,9 +107,7 @@ export class HttpDownloader implements Downloader {
   readonly #idleTimeoutMs: number;
   readonly #maxRedirects: number;
   readonly #resumeAttempts: number;
-  readonly #secureContext: SecureContext | undefined;
-  readonly #insecureHosts: ReadonlySet<string>;
-  readonly #warn: (message: string, details: Record<string, unknown>) => void;
+  readonly #trust: OriginTrust;
   readonly #lookup: HostLookup;
 
   constructor(options: HttpDownloaderOptions) {
@@ -117,15 +116,7 @@ export class HttpDownloader implements Downloader {
     this.#idleTimeoutMs = options.idleTimeoutMs ?? 60_000;
     this.#maxRedirects = options.maxRedirects ?? 5;
     this.#resumeAttempts = options.resumeAttempts ?? 3;
-    const extra = options.caPem ?? [];
-    this.#secureContext =
-      extra.length > 0 ? createSecureContext({ ca: [...rootCertificates, ...extra] }) : undefined;
-    this.#insecureHosts = new Set((options.insecureHosts ?? []).map((h) => h.toLowerCase()));
-    this.#warn =
-      options.warn ??
-      ((message, details) => {
-        process.emitWarning(`${message} ${JSON.stringify(details)}`);
-      });
+    this.#trust = new OriginTrust(options);
     this.#lookup = options.lookup ?? defaultLookup;
   }
 
@@ -202,17 +193,19 @@ export class HttpDownloader implements Downloader {
     const port = url.port === '' ? (DEFAULT_PORT[url.protocol] ?? 80) : Number(url.port);
     const pinned = await resolveAllowed(host, this.#policy, this.#lookup, signal);
 
-    const insecure = this.#insecureHosts.has(host.toLowerCase());
-    if (insecure && url.protocol === 'https:') {
-      this.#warn('TLS certificate verification is disabled for this download host', { host, port });
-    }
+    const insecure =
+      url.protocol === 'https:' &&
+      this.#trust.skipsVerification(host, 'TLS certificate verification is disabled for this download host', {
+        host,
+        port,
+      });
     // Verification is done here rather than by rejectUnauthorized so the failure can name the certificate.
     // TLS sessions are never cached: a resumed session skips the host name check.
     const base = buildConnector({
       timeout: this.#connectTimeoutMs,
       maxCachedSessions: 0,
       rejectUnauthorized: false,
-      ...(this.#secureContext === undefined ? {} : { secureContext: this.#secureContext }),
+      ...(this.#trust.secureContext === undefined ? {} : { secureContext: this.#trust.secureContext }),
     });
     const connect: buildConnector.connector = (opts, callback) => {
       base({ ...opts, hostname: pinned }, (err, socket) => {
