@@ -98,7 +98,24 @@ interface PathMethods {
   readonly writes: readonly { method: WriteMethod; handler: Handler; schema: Record<string, unknown> }[];
 }
 
-function rawQueryOf(request: FastifyRequest): string {
+/**
+ * The checks every GET makes, in the contract's order (§2.1): query parameters, then the body rule of §2.2.
+ * GET bodies are read here because Fastify does not parse them.
+ */
+async function readGetRequest(
+  request: FastifyRequest,
+  ctx: HttpContext,
+  target: QueryTarget,
+  fields: ResourceFields,
+  keyFields: readonly string[],
+): Promise<ParsedQuery> {
+  await readUnparsedBody(request, ctx.bodyLimit);
+  const query = parseQuery(rawQueryOf(request), { target, fields, keyFields, defaultReturnTimeout: 15 });
+  parseJsonBody(request);
+  return query;
+}
+
+export function rawQueryOf(request: FastifyRequest): string {
   const i = request.url.indexOf('?');
   return i < 0 ? '' : request.url.slice(i + 1);
 }
@@ -233,14 +250,7 @@ export function registerResource(app: FastifyInstance, spec: ResourceSpec, ctx: 
             security: [{ basicAuth: [] }],
           }),
           handler: async (request, reply) => {
-            await readUnparsedBody(request, ctx.bodyLimit);
-            const query = parseQuery(rawQueryOf(request), {
-              target: 'singleton',
-              fields,
-              keyFields: [],
-              defaultReturnTimeout: 15,
-            });
-            parseJsonBody(request);
+            const query = await readGetRequest(request, ctx, 'singleton', fields, []);
             const record = await spec.read();
             return sendOntap(
               request,
@@ -262,7 +272,6 @@ export function registerResource(app: FastifyInstance, spec: ResourceSpec, ctx: 
     return;
   }
 
-  const target: QueryTarget = 'collection';
   registerPath(
     app,
     spec.path,
@@ -275,15 +284,8 @@ export function registerResource(app: FastifyInstance, spec: ResourceSpec, ctx: 
           security: [{ basicAuth: [] }],
         }),
         handler: async (request, reply) => {
-          await readUnparsedBody(request, ctx.bodyLimit);
           const raw = rawQueryOf(request);
-          const query = parseQuery(raw, {
-            target,
-            fields,
-            keyFields: spec.keyFields,
-            defaultReturnTimeout: 15,
-          });
-          parseJsonBody(request);
+          const query = await readGetRequest(request, ctx, 'collection', fields, spec.keyFields);
           const all = await spec.list();
           const page = queryCollection(all, query, { keyFields: spec.keyFields });
           const path = pathOf(request);
@@ -334,14 +336,7 @@ export function registerResource(app: FastifyInstance, spec: ResourceSpec, ctx: 
           security: [{ basicAuth: [] }],
         }),
         handler: async (request, reply) => {
-          await readUnparsedBody(request, ctx.bodyLimit);
-          const query = parseQuery(rawQueryOf(request), {
-            target: 'record',
-            fields,
-            keyFields: spec.keyFields,
-            defaultReturnTimeout: 15,
-          });
-          parseJsonBody(request);
+          const query = await readGetRequest(request, ctx, 'record', fields, spec.keyFields);
           const key = (request.params as Record<string, string>)[instance.param] ?? '';
           const record = await instance.get(key);
           if (record === undefined) throw errors.entryNotFound(instance.notFoundTarget);

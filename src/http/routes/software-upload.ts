@@ -8,7 +8,7 @@ import { requireWrite } from '../auth.js';
 import { sendError } from '../error-handler.js';
 import { answerJob } from '../job-response.js';
 import { parseQuery } from '../query/index.js';
-import { registerPath, type HttpContext } from '../resource.js';
+import { rawQueryOf, registerPath, type HttpContext } from '../resource.js';
 import { ErrorEnvelope, JobLink } from '../schemas/common.js';
 import { globalParamsDoc } from '../openapi-params.js';
 
@@ -24,11 +24,6 @@ type Outcome =
 function failureOf(session: UploadSession, received: number): JobFailure {
   const reason: unknown = session.signal.reason;
   return session.signal.aborted && reason instanceof JobFailure ? reason : failures.uploadAborted(received);
-}
-
-function rawQueryOf(request: FastifyRequest): string {
-  const i = request.url.indexOf('?');
-  return i < 0 ? '' : request.url.slice(i + 1);
 }
 
 /**
