@@ -11,7 +11,13 @@ import type { JobService } from '../core/services/job-service.js';
 import type { PackageService } from '../core/services/package-service.js';
 import type { UploadService } from '../core/services/upload-service.js';
 import { basicAuthHook } from './auth.js';
-import { clientErrorHandler, frameworkErrorHandler, sendError, toOntapError } from './error-handler.js';
+import {
+  clientErrorHandler,
+  connectHandler,
+  frameworkErrorHandler,
+  sendError,
+  toOntapError,
+} from './error-handler.js';
 import { DEFAULT_THROTTLE, LoginThrottle, type ThrottleSettings } from './login-throttle.js';
 import { openapiInfo } from './openapi.js';
 import { registerResource, type HttpContext } from './resource.js';
@@ -63,6 +69,7 @@ export async function buildApp(services: AppServices, options: AppOptions = {}):
   const create = Fastify as unknown as (opts: object) => FastifyInstance;
   const app = create(options.https ? { ...serverOptions, https: options.https } : serverOptions);
   app.server.headersTimeout = 30_000;
+  app.server.on('connect', connectHandler);
 
   app.decorateRequest('principal', null);
   app.decorateRequest('rawBody', undefined);
@@ -79,6 +86,12 @@ export async function buildApp(services: AppServices, options: AppOptions = {}):
   app.setErrorHandler(async (err, request, reply) => {
     const ontap = toOntapError(err, bodyLimit);
     if (ontap !== null) return sendError(request, reply, ontap);
+    if (request.raw.socket.destroyed) {
+      // The connection closed while the body was read (client gone, or the parser refused the rest of the
+      // request and answered it already): no one is left to answer, and it is not a fault of the server.
+      request.log.info({ err }, 'connection closed during the request');
+      return sendError(request, reply, errors.malformedRequest());
+    }
     request.log.error({ err }, 'unexpected error');
     return sendError(request, reply, errors.unexpected());
   });

@@ -1,5 +1,5 @@
-import { STATUS_CODES } from 'node:http';
-import type { Socket } from 'node:net';
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { errors, OntapError, type ErrorKind } from '../core/errors.js';
 import type { JsonObject } from './json.js';
@@ -65,7 +65,11 @@ export function toOntapError(err: unknown, bodyLimit: number): OntapError | null
 export function frameworkErrorHandler(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   reply.header('cache-control', 'no-cache,no-store,must-revalidate');
   reply.header('x-content-type-options', 'nosniff');
-  void sendError(request, reply, err.code === 'FST_ERR_BAD_URL' ? errors.malformedRequest() : errors.apiNotFound());
+  void sendError(
+    request,
+    reply,
+    err.code === 'FST_ERR_BAD_URL' ? errors.malformedRequest() : errors.apiNotFound(),
+  );
 }
 
 /**
@@ -73,7 +77,7 @@ export function frameworkErrorHandler(err: FastifyError, request: FastifyRequest
  * limit, request timeout) with the ONTAP envelope, in place of Fastify's own JSON: clients parse every error
  * body as `{"error":{"message","code"}}` (§9.4). The connection is closed, as Node does for these.
  */
-export function clientErrorHandler(err: Error & { code?: string }, socket: Socket): void {
+export function clientErrorHandler(err: Error & { code?: string }, socket: Duplex): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
   const ontap =
     err.code === 'HPE_HEADER_OVERFLOW'
@@ -81,18 +85,28 @@ export function clientErrorHandler(err: Error & { code?: string }, socket: Socke
       : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
         ? errors.requestTimeout()
         : errors.malformedRequest();
+  writeRawError(socket, ontap);
+  socket.destroy(err);
+}
+
+/** CONNECT never reaches the router (Node hands it to a 'connect' listener): 405 with the envelope. */
+export function connectHandler(request: IncomingMessage, socket: Duplex): void {
+  writeRawError(socket, errors.methodNotAllowed('CONNECT', request.url ?? ''));
+  socket.destroy();
+}
+
+/** Writes a whole error answer straight onto a socket Fastify does not handle, then the caller closes it. */
+function writeRawError(socket: Duplex, ontap: OntapError): void {
+  if (!socket.writable) return;
   const status = STATUS_BY_KIND[ontap.kind];
   const body = JSON.stringify(errorBody(ontap));
-  if (socket.writable) {
-    socket.write(
-      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n` +
-        'content-type: application/hal+json\r\n' +
-        'cache-control: no-cache,no-store,must-revalidate\r\n' +
-        'x-content-type-options: nosniff\r\n' +
-        `content-length: ${Buffer.byteLength(body)}\r\n` +
-        'connection: close\r\n\r\n' +
-        body,
-    );
-  }
-  socket.destroy(err);
+  socket.write(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n` +
+      'content-type: application/hal+json\r\n' +
+      'cache-control: no-cache,no-store,must-revalidate\r\n' +
+      'x-content-type-options: nosniff\r\n' +
+      `content-length: ${Buffer.byteLength(body)}\r\n` +
+      'connection: close\r\n\r\n' +
+      body,
+  );
 }
