@@ -72,7 +72,12 @@ export class UploadService {
     let reporter: ((message: string) => void) | null = null;
 
     const job = await runner.start(
-      { kind: 'upload', description: UPLOAD_DESCRIPTION, message: 'Package upload in progress', cancellable: true },
+      {
+        kind: 'upload',
+        description: UPLOAD_DESCRIPTION,
+        message: 'Package upload in progress',
+        cancellable: true,
+      },
       async (ctx) => {
         guard.arm(ctx.signal, runner, ctx.uuid);
         reporter = throttle(this.#d.progressIntervalMs ?? 250, () => clock.now().getTime(), ctx.setMessage);
@@ -92,6 +97,9 @@ export class UploadService {
           await intake.accept(image, fileName, null, 'upload');
           return 'success';
         } catch (err) {
+          // A failure of the job's own (e.g. the free-space check) must also stop the HTTP side, which
+          // otherwise keeps writing into the discarded sink and waits for a 'drain' that never comes.
+          if (!guard.inner.signal.aborted) guard.inner.abort(err);
           await discard(staged);
           throw guard.resolveFailure(err);
         } finally {
