@@ -27,6 +27,7 @@ export class AuthService {
   readonly #users: UserStore;
   readonly #key = randomBytes(32);
   readonly #cache = new Map<string, CacheEntry>();
+  #dummyHash: Promise<string> | null = null;
 
   constructor(users: UserStore) {
     this.#users = users;
@@ -44,7 +45,13 @@ export class AuthService {
       return { name: hit.name, role: hit.role };
     if (hit !== undefined) this.#cache.delete(cacheKey);
     const user = await this.#users.get(name);
-    if (user === undefined || !(await verifyPassword(password, user.passwordHash))) return null;
+    if (user === undefined) {
+      // The same scrypt work as a wrong password, so the answer time does not tell which user names exist.
+      this.#dummyHash ??= hashPassword(randomBytes(16).toString('base64'));
+      await verifyPassword(password, await this.#dummyHash);
+      return null;
+    }
+    if (!(await verifyPassword(password, user.passwordHash))) return null;
     if (this.#cache.size >= CACHE_MAX) {
       const oldest = this.#cache.keys().next();
       if (oldest.done !== true) this.#cache.delete(oldest.value);
