@@ -1,73 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import { Agent, request } from 'undici';
+import { run, serve, tmp } from '../helpers/cli-process.js';
 
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'clusterimage.js');
 const insecure = new Agent({ connect: { rejectUnauthorized: false } });
-
-interface Proc {
-  readonly child: ChildProcess;
-  readonly out: () => string;
-  readonly err: () => string;
-  readonly exited: Promise<number | null>;
-}
-
-function run(args: string[], env: Record<string, string> = {}, stdin?: string): Proc {
-  const child = spawn(process.execPath, [BIN, ...args], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-  if (stdin !== undefined) child.stdin.end(stdin);
-  else child.stdin.end();
-  const exited = new Promise<number | null>((resolve) =>
-    child.on('exit', (code) => {
-      resolve(code);
-    }),
-  );
-  return { child, out: () => out, err: () => err, exited };
-}
-
-async function until<T>(what: string, fn: () => T | undefined, p: Proc, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    const v = fn();
-    if (v !== undefined) return v;
-    if (p.child.exitCode !== null) break;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`${what} did not happen; stdout: ${p.out()} stderr: ${p.err()}`);
-}
-
-async function serve(
-  t: TestContext,
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<{ p: Proc; url: string }> {
-  const p = run(['serve', ...args], env);
-  t.after(async () => {
-    if (p.child.exitCode === null) {
-      p.child.kill('SIGTERM');
-      await p.exited;
-    }
-  });
-  const url = await until('listening', () => /listening on (\S+)/.exec(p.out())?.[1], p);
-  return { p, url };
-}
-
-async function tmp(t: TestContext): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'clusterimage-e2e-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
 
 async function get(url: string, user: string, password: string, method = 'GET', body?: string) {
   const res = await request(url, {
