@@ -95,11 +95,15 @@ export class JobRunner extends EventEmitter<JobRunnerEvents> {
     options: StartOptions,
     release: (job: Job) => void,
   ): Promise<void> {
+    let progressFaulted = false;
     const ctx: JobContext = {
       uuid: job.uuid,
       signal: controller.signal,
       setMessage: (message) => {
         this.#store.updateMessage(job.uuid, message).catch((err: unknown) => {
+          // Progress is best effort: on a full disk every update fails, so report only the first failure.
+          if (progressFaulted) return;
+          progressFaulted = true;
           this.emit('fault', toError(err), job.uuid);
         });
       },
