@@ -1,6 +1,4 @@
-import { promises as dns } from 'node:dns';
 import { STATUS_CODES } from 'node:http';
-import { isIP } from 'node:net';
 import type { Writable } from 'node:stream';
 import { TLSSocket } from 'node:tls';
 import { Client, buildConnector, type Dispatcher } from 'undici';
@@ -15,15 +13,8 @@ import type {
   DownloadResult,
 } from '../../core/ports/downloader.js';
 import type { HostPolicy } from './host-policy.js';
+import { defaultLookup, resolveAllowed, type HostLookup } from './resolve-destination.js';
 import { findCode, mapNetworkError } from './map-transport-error.js';
-
-export interface ResolvedAddress {
-  readonly address: string;
-  readonly family: number;
-}
-
-/** Resolves a host name to every candidate address; rejects with a coded error (`ENOTFOUND`…) on failure. */
-export type HostLookup = (hostname: string) => Promise<readonly ResolvedAddress[]>;
 
 export interface HttpDownloaderOptions {
   /** Destination policy, checked on every resolved address of every hop. */
@@ -60,8 +51,6 @@ const RESUMABLE_CODES = new Set([
   'UND_ERR_BODY_TIMEOUT',
   'UND_ERR_RES_CONTENT_LENGTH_MISMATCH',
 ]);
-
-const defaultLookup: HostLookup = (hostname) => dns.lookup(hostname, { all: true });
 
 interface Hop {
   readonly url: URL;
@@ -387,36 +376,6 @@ export class HttpDownloader implements Downloader {
   }
 }
 
-/**
- * Resolves `host` (an IP literal is taken as is), checks every candidate address against the policy and
- * returns the first one, to which the caller pins its connection. Rejects with `failures.hostUnresolvable`,
- * `failures.hostDenied`, or `signal.reason` when aborted.
- */
-export async function resolveAllowed(
-  host: string,
-  policy: HostPolicy,
-  lookup: HostLookup = defaultLookup,
-  signal?: AbortSignal,
-): Promise<string> {
-  let addresses: readonly ResolvedAddress[];
-  if (isIP(host) !== 0) {
-    addresses = [{ address: host, family: isIP(host) }];
-  } else {
-    try {
-      addresses = await (signal === undefined ? lookup(host) : abortable(lookup(host), signal));
-    } catch {
-      signal?.throwIfAborted();
-      throw failures.hostUnresolvable(host);
-    }
-  }
-  const first = addresses[0];
-  if (first === undefined) throw failures.hostUnresolvable(host);
-  for (const { address } of addresses) {
-    if (!policy.permits(host, address)) throw failures.hostDenied(host, address);
-  }
-  return first.address;
-}
-
 function isResumable(error: Error): boolean {
   return findCode(error, (c) => RESUMABLE_CODES.has(c)) !== null;
 }
@@ -493,23 +452,4 @@ function tlsError(socket: TLSSocket): Error {
         : 'CERT_UNTRUSTED';
   const cert = socket.getPeerCertificate();
   return Object.assign(new Error(`certificate verification failed (${code})`), { code, cert });
-}
-
-function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => {
-      reject(toError(signal.reason));
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(toError(e));
-      },
-    );
-  });
 }
