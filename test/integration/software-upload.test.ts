@@ -147,6 +147,9 @@ test('upload rules shared with download: same file name, same version, not a pac
   );
   assert.equal(sameName.status, 409);
   assert.equal((sameName.json as { error: { code: string } }).error.code, '10551327');
+  const bigSameName = await upload(srv, [{ name: 'file', filename: 'a.tgz', data: randomBytes(3_000_000) }]);
+  assert.equal(bigSameName.status, 409, 'refused before the body is read');
+  assert.equal((await srv.api('GET', '/api/cluster')).status, 200, 'the server survives a refusal mid-body');
   const sameVersion = await upload(
     srv,
     [{ name: 'file', filename: 'b.tgz', data: pkg('9.34.1') }],

@@ -99,6 +99,8 @@ export function registerUploadRoute(app: FastifyInstance, uploads: UploadService
     };
 
     parser.on('file', (name, stream, info) => {
+      // Destroying the parser early (a refusal) fails the part's stream; that is expected, not a crash.
+      stream.on('error', () => undefined);
       if (name !== 'file') {
         stream.resume();
         refuse(errors.unexpectedArgument(name));
