@@ -31,6 +31,9 @@ function wantsPlainJson(request: FastifyRequest): boolean {
   return typeof accept === 'string' && accept.split(';')[0]?.trim().toLowerCase() === 'application/json';
 }
 
+/** The body is already JSON text; a serializer also keeps Fastify from appending a charset to hal+json. */
+const asIs = (payload: unknown): string => payload as string;
+
 /** Sends a JSON body the ONTAP way (D12): hal+json, no-cache headers, `pretty`, `Accept` handling. */
 export function sendOntap(
   request: FastifyRequest,
@@ -43,5 +46,6 @@ export function sendOntap(
   return reply
     .code(status)
     .header('content-type', 'application/hal+json')
-    .send(Buffer.from(pretty ? JSON.stringify(shaped, null, 2) : JSON.stringify(shaped)));
+    .serializer(asIs)
+    .send(pretty ? JSON.stringify(shaped, null, 2) : JSON.stringify(shaped));
 }

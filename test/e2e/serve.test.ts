@@ -8,6 +8,23 @@ import { run, serve, tmp } from '../helpers/cli-process.js';
 
 const insecure = new Agent({ connect: { rejectUnauthorized: false } });
 
+/** A cached login survives a user change by another process for at most 250 ms: poll (deadline 10 s). */
+async function statusOnceSettled(
+  url: string,
+  user: string,
+  password: string,
+  wanted: number,
+): Promise<number> {
+  const deadline = Date.now() + 10_000;
+  let status = 0;
+  while (Date.now() < deadline) {
+    status = (await get(url, user, password)).status;
+    if (status === wanted) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return status;
+}
+
 async function get(url: string, user: string, password: string, method = 'GET', body?: string) {
   const res = await request(url, {
     method: method as 'GET',
@@ -136,14 +153,14 @@ test('user add|list|passwd|delete work on a data folder, also while the server r
   const passwd = run(['user', 'passwd', 'viewer', '--password-stdin', '--data-dir', dir], {}, 'view-pw-2\n');
   assert.equal(await passwd.exited, 0);
   assert.equal(
-    (await get(`${url}/api/cluster`, 'viewer', 'view-pw-1')).status,
+    await statusOnceSettled(`${url}/api/cluster`, 'viewer', 'view-pw-1', 401),
     401,
     'the cached old password stops working',
   );
   assert.equal((await get(`${url}/api/cluster`, 'viewer', 'view-pw-2')).status, 200);
   const del = run(['user', 'delete', 'viewer', '--data-dir', dir]);
   assert.equal(await del.exited, 0);
-  assert.equal((await get(`${url}/api/cluster`, 'viewer', 'view-pw-2')).status, 401);
+  assert.equal(await statusOnceSettled(`${url}/api/cluster`, 'viewer', 'view-pw-2', 401), 401);
 
   const dup = run(
     ['user', 'add', 'admin', '--role', 'admin', '--password-stdin', '--data-dir', dir],

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { close, fsync, writev } from 'node:fs';
+import { close, fdatasync, fsync, writev } from 'node:fs';
 import { Writable } from 'node:stream';
 import { failures, type JobFailure } from '../../core/errors.js';
 import { storageFailure } from './storage-failure.js';
@@ -10,8 +10,13 @@ export const SINK_UNIT = 1 << 20;
 /** Chunks at least this large are written as they are; smaller ones are copied into a 1 MiB batch. */
 const DIRECT_MIN = 256 * 1024;
 /** Batches being written and inflated at once; their writes go to distinct file offsets. */
-const MAX_IN_FLIGHT = 2;
+const MAX_IN_FLIGHT = 4;
 const POOL_MAX = MAX_IN_FLIGHT + 2;
+/**
+ * Written bytes after which writeback is started with an fdatasync while the transfer goes on, so the
+ * final fsync (required before the commit) only has the tail left to flush instead of the whole file.
+ */
+const SYNC_EVERY = 128 * 1024 * 1024;
 
 export interface StagedFileSinkOptions {
   readonly fd: number;
@@ -55,6 +60,8 @@ export class StagedFileSink extends Writable {
   #finalizing = false;
   #failure: JobFailure | null = null;
   #digest: string | null = null;
+  #unsynced = 0;
+  #syncing = false;
 
   constructor(options: StagedFileSinkOptions) {
     super({ highWaterMark: SINK_UNIT });
@@ -201,9 +208,23 @@ export class StagedFileSink extends Writable {
     };
     writeFully(this.#fd, parts, at, (err) => {
       if (err !== null) this.#ioFailed(err);
+      else this.#progressiveSync(total);
       done();
     });
     for (const part of parts) this.#inspector.write(part, done);
+  }
+
+  #progressiveSync(written: number): void {
+    this.#unsynced += written;
+    if (this.#syncing || this.#finalizing || this.#unsynced < SYNC_EVERY) return;
+    this.#syncing = true;
+    this.#unsynced = 0;
+    // Not a flush slot, so writes go on meanwhile; idle waiters (close, the final fsync) wait for it.
+    // A failure here surfaces again at the final fsync.
+    fdatasync(this.#fd, () => {
+      this.#syncing = false;
+      this.#settle();
+    });
   }
 
   /** Runs the waiting write callback once its chunks are released and a flush slot is free; wakes idle waiters. */
@@ -216,7 +237,7 @@ export class StagedFileSink extends Writable {
       this.#waiter = null;
       waiter.cb(this.#failure);
     }
-    while (this.#inFlight === 0) {
+    while (this.#inFlight === 0 && !this.#syncing) {
       const fn = this.#idle.shift();
       if (fn === undefined) break;
       fn();

@@ -11,6 +11,7 @@ interface CacheEntry {
 
 const CACHE_TTL_MS = 5 * 60 * 1000;
 const CACHE_MAX = 1024;
+const REVISION_TTL_MS = 250;
 
 export interface Principal {
   readonly name: string;
@@ -28,9 +29,23 @@ export class AuthService {
   readonly #key = randomBytes(32);
   readonly #cache = new Map<string, CacheEntry>();
   #dummyHash: Promise<string> | null = null;
+  #revision = -1;
+  #revisionReadAt = -Infinity;
 
   constructor(users: UserStore) {
     this.#users = users;
+  }
+
+  /**
+   * The user table's revision, read at most every REVISION_TTL_MS: reading it costs a query, which is a
+   * tenth of a cached request. A user changed by another process loses a cached login within that time.
+   */
+  async #currentRevision(now: number): Promise<number> {
+    if (now - this.#revisionReadAt >= REVISION_TTL_MS) {
+      this.#revision = await this.#users.revision();
+      this.#revisionReadAt = now;
+    }
+    return this.#revision;
   }
 
   async authenticate(name: string, password: string, now = Date.now()): Promise<Principal | null> {
@@ -39,7 +54,7 @@ export class AuthService {
       .update('\0')
       .update(password)
       .digest('base64');
-    const revision = await this.#users.revision();
+    const revision = await this.#currentRevision(now);
     const hit = this.#cache.get(cacheKey);
     if (hit !== undefined && hit.revision === revision && hit.expires > now)
       return { name: hit.name, role: hit.role };
