@@ -206,3 +206,38 @@ test('API docs: the OpenAPI document is the committed one, the page and its asse
   const initText = await init.body.text();
   assert.match(initText, /openapi\.json/);
 });
+
+test('SIGTERM while a download runs: the server stops, and the job has ended in failure, not left running', async (t) => {
+  const dir = await tmp(t);
+  const { startHttpOrigin } = await import('../helpers/http-origin.js');
+  const origin = await startHttpOrigin({
+    files: { '/slow.tgz': Buffer.alloc(1_000_000, 1) },
+    modes: { '/slow.tgz': { kind: 'trickleThenStop', bytes: 1000, intervalMs: 5 } },
+  });
+  t.after(() => origin.close());
+  const { p, url } = await serve(t, ['--port', '0', '--insecure-http', '--data-dir', dir], {
+    CLUSTERIMAGE_ADMIN_PASSWORD: 'pw',
+  });
+  const started = await get(
+    `${url}/api/cluster/software/download`,
+    'admin',
+    'pw',
+    'POST',
+    JSON.stringify({ url: `${origin.url}/slow.tgz` }),
+  );
+  assert.equal(started.status, 202);
+  const href = (JSON.parse(started.text) as { job: { _links: { self: { href: string } } } }).job._links.self
+    .href;
+  p.child.kill('SIGTERM');
+  assert.equal(await p.exited, 0);
+  const again = await serve(t, ['--port', '0', '--insecure-http', '--data-dir', dir]);
+  const job = JSON.parse((await get(`${again.url}${href}`, 'admin', 'pw')).text) as {
+    state: string;
+    message: string;
+    code: number;
+  };
+  assert.deepEqual(
+    { state: job.state, message: job.message, code: job.code },
+    { state: 'failure', message: 'interrupted by a server restart', code: 10551381 },
+  );
+});

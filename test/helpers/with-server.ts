@@ -9,6 +9,7 @@ import { loadConfig } from '../../src/config/load-config.js';
 import type { Config } from '../../src/config/config-schema.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import type { ThrottleSettings } from '../../src/http/login-throttle.js';
+import type { Clock } from '../../src/core/ports/clock.js';
 
 export const ADMIN_PASSWORD = 'Adm1n-Pa55-Test';
 
@@ -51,7 +52,12 @@ export interface ApiResponse {
 
 const insecureAgent = new Agent({ connect: { rejectUnauthorized: false } });
 
-export async function callApi(baseUrl: string, method: string, path: string, options: ApiOptions = {}): Promise<ApiResponse> {
+export async function callApi(
+  baseUrl: string,
+  method: string,
+  path: string,
+  options: ApiOptions = {},
+): Promise<ApiResponse> {
   const headers: Record<string, string> = { ...(options.headers ?? {}) };
   if (options.auth !== false) {
     const user = options.user ?? 'admin';
@@ -86,6 +92,8 @@ export interface StartOptions {
   readonly throttle?: ThrottleSettings;
   readonly https?: boolean;
   readonly keepDataDir?: boolean;
+  /** Time source of the server (jobs' times, retention); the system clock by default. */
+  readonly clock?: Clock;
 }
 
 /** Starts a real server on 127.0.0.1 port 0 with a temp data folder; stopped and removed after the test. */
@@ -116,10 +124,12 @@ export async function startTestServer(t: TestContext, options: StartOptions = {}
     throttle: options.throttle ?? LENIENT_THROTTLE,
     notice: (line) => logs.push(line),
     progressIntervalMs: 0,
+    ...(options.clock !== undefined ? { clock: options.clock } : {}),
   });
   t.after(async () => {
     await server.close();
-    if (options.keepDataDir !== true && options.dataDir === undefined) await rm(dataDir, { recursive: true, force: true });
+    if (options.keepDataDir !== true && options.dataDir === undefined)
+      await rm(dataDir, { recursive: true, force: true });
   });
   return {
     server,
