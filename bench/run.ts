@@ -17,6 +17,7 @@ import { checksTable, failedSection, markdownTable, printSection, sectionMarkdow
 import { envFlag, envInt } from './lib/util.js';
 import { apiScenario } from './scenarios/api.js';
 import { eventLoopScenario } from './scenarios/eventloop.js';
+import { fuzzScenario } from './scenarios/fuzz.js';
 import { downloadScenario, uploadScenario } from './scenarios/transfer.js';
 
 const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<Section>> = {
@@ -27,9 +28,10 @@ const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<Section>> = {
   'upload-https': (ctx) => uploadScenario(ctx, true),
   api: apiScenario,
   eventloop: eventLoopScenario,
+  fuzz: fuzzScenario,
 };
 const ALIASES: Record<string, string> = { http: 'download-http', https: 'download-https', ftp: 'download-ftp', eld: 'eventloop' };
-const DEFAULT_ORDER = ['download-http', 'download-https', 'download-ftp', 'upload', 'upload-https', 'api', 'eventloop'];
+const DEFAULT_ORDER = ['download-http', 'download-https', 'download-ftp', 'upload', 'upload-https', 'api', 'eventloop', 'fuzz'];
 
 const KNOBS: [string, string, string][] = [
   ['BENCH_RUNS', '3', 'measured A/B pairs per transfer scenario (median reported)'],
@@ -41,6 +43,7 @@ const KNOBS: [string, string, string][] = [
   ['BENCH_ACCEPT_N', '200', 'POST download accepts measured'],
   ['BENCH_ELD_CLIENTS', '200', 'concurrent polling clients in the eventloop scenario'],
   ['BENCH_ELD_SIZE_MIB', '1024', 'download size in the eventloop scenario, MiB'],
+  ['BENCH_FUZZ_RUNS', '10000', 'cases of the fuzz scenario'],
   ['BENCH_ELD_THINK_MS', '100', 'pause between a client\'s requests (each client polls at up to 10 Hz; 0 = closed loop, a stress test)'],
   ['BENCH_LOG_LEVEL', 'info', 'the server\'s log level (its log goes to a file)'],
   ['BENCH_CPU_PROF', '', 'folder: run every server child with --cpu-prof into it (then: node --import tsx bench/tools/cpuprofile-top.ts <file>)'],
