@@ -93,6 +93,12 @@ test('request-level refusals: not multipart, no file part, a field part, a file 
   assert.deepEqual(notMultipart.json, {
     error: { message: 'The request must be multipart/form-data.', code: '10551808' },
   });
+  const noBoundary = await srv.api('POST', '/api/cluster/software/upload', {
+    rawBody: '{}',
+    headers: { 'content-type': 'multipart/form-data' },
+  });
+  assert.equal(noBoundary.status, 400, 'found by the 10,000-case fuzz run: this was a 500');
+  assert.equal((noBoundary.json as { error: { code: string } }).error.code, '10551808');
   const none = await upload(srv, []);
   assert.deepEqual(none.json, {
     error: { message: 'Missing required value for "file".', code: '262212', target: 'file' },

@@ -73,11 +73,18 @@ export function registerUploadRoute(app: FastifyInstance, uploads: UploadService
 
     const lengthHeader = Number(request.headers['content-length']);
     const expected = Number.isFinite(lengthHeader) && lengthHeader > 0 ? lengthHeader : null;
-    const parser = busboy({
-      headers: request.headers,
-      limits: { files: 1, fields: 16, parts: 32 },
-      preservePath: false,
-    });
+    let parser: ReturnType<typeof busboy>;
+    try {
+      parser = busboy({
+        headers: request.headers,
+        limits: { files: 1, fields: 16, parts: 32 },
+        preservePath: false,
+      });
+    } catch {
+      // busboy refuses a multipart type without a usable boundary: that is not multipart/form-data either.
+      reply.header('connection', 'close');
+      throw errors.notMultipart();
+    }
 
     // Written from busboy's callbacks; the first outcome settles the request.
     const st = {
