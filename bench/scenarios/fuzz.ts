@@ -43,7 +43,7 @@ export async function fuzzScenario(_ctx: BenchContext): Promise<Section> {
     ],
     checks: [
       {
-        name: 'fuzz: no 5xx, always the ONTAP envelope, server stays up',
+        name: 'no 5xx, always the ONTAP envelope, server stays up',
         target: `>= 10000 cases`,
         value: `${runs} cases`,
         pass: code === 0 && runs >= 10_000,
