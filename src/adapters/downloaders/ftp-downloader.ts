@@ -13,6 +13,7 @@ import { IdleWatchdog } from './ftp-idle-watchdog.js';
 import { isTransientReply, replyHint, replyText, type FtpPhase } from './ftp-replies.js';
 import { SinkForwarder } from './ftp-sink-forwarder.js';
 import { findCode, mapNetworkError } from './map-transport-error.js';
+import { abortable } from './abortable.js';
 
 export interface FtpDownloaderOptions {
   /** TCP connect, greeting, `AUTH TLS` and login together. Default 30 000. */
@@ -387,23 +388,4 @@ function passiveStrategy(
     await connectForPassiveTransfer(address, port, ftp);
     return res;
   };
-}
-
-function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => {
-      reject(toError(signal.reason));
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (err: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(toError(err));
-      },
-    );
-  });
 }

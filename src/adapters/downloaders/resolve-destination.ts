@@ -1,7 +1,8 @@
 import { promises as dns } from 'node:dns';
 import { isIP } from 'node:net';
-import { failures, toError } from '../../core/errors.js';
+import { failures } from '../../core/errors.js';
 import type { HostPolicy } from './host-policy.js';
+import { abortable } from './abortable.js';
 
 export interface ResolvedAddress {
   readonly address: string;
@@ -41,23 +42,4 @@ export async function resolveAllowed(
     if (!policy.permits(host, address)) throw failures.hostDenied(host, address);
   }
   return first.address;
-}
-
-function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => {
-      reject(toError(signal.reason));
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(toError(e));
-      },
-    );
-  });
 }
