@@ -512,13 +512,40 @@ test('secrets: the origin password appears nowhere in the database, the data fol
 
 test('delete: the version the cluster runs cannot be deleted', async (t) => {
   const { srv, o } = await setup(t, { files: { '/r/9161_q_image.tgz': pkg(null) } });
-  const r = await srv.api('POST', '/api/cluster/software/download?return_timeout=30', { body: { url: `${o.url}/r/9161_q_image.tgz` } });
+  const r = await srv.api('POST', '/api/cluster/software/download?return_timeout=30', {
+    body: { url: `${o.url}/r/9161_q_image.tgz` },
+  });
   assert.equal(r.status, 201);
   const del = await srv.api('DELETE', '/api/cluster/software/packages/9.16.1');
   assert.equal(del.status, 409);
   assert.deepEqual(del.json, {
-    error: { message: 'Package "9.16.1" is the version the cluster runs and cannot be deleted.', code: '8', target: 'version' },
+    error: {
+      message: 'Package "9.16.1" is the version the cluster runs and cannot be deleted.',
+      code: '8',
+      target: 'version',
+    },
   });
   const still = await srv.api('GET', '/api/cluster/software/packages/9.16.1');
   assert.equal(still.status, 200);
+});
+
+test('the transfer time limit ends a download that takes too long with 10551383', async (t) => {
+  const { srv, o } = await setup(
+    t,
+    {
+      files: {
+        '/l/9281_q_image.tgz': { size: 5_000_000, generate: (off, len) => Buffer.alloc(len, off % 7) },
+      },
+      modes: { '/l/9281_q_image.tgz': { kind: 'trickleThenStop', bytes: 1_000_000, intervalMs: 5 } },
+    },
+    { config: { transferTimeLimitSeconds: 1 } },
+  );
+  const res = await srv.api('POST', '/api/cluster/software/download?return_timeout=60', {
+    body: { url: `${o.url}/l/9281_q_image.tgz` },
+  });
+  assert.equal(res.status, 400);
+  assert.deepEqual(res.json, {
+    error: { message: 'The package download exceeded the time limit of 1 seconds.', code: '10551383' },
+  });
+  assert.deepEqual(await stagingFiles(srv), []);
 });

@@ -277,3 +277,47 @@ test('cancelling an upload job stops the transfer and answers with the failure',
   assert.equal(job.code, 10551359);
   assert.deepEqual(await staging(srv), []);
 });
+
+test('an upload body that takes longer than the transfer limit is answered 10551373 and the connection closed', async (t) => {
+  const srv = await startTestServer(t, { config: { transferTimeLimitSeconds: 1 } });
+  const { body, contentType } = multipart([
+    { name: 'file', filename: '9371_q_image.tgz', data: pkg('9.37.1', 500_000) },
+  ]);
+  const url = new URL(`${srv.url}/api/cluster/software/upload`);
+  const answer = await new Promise<{ status: number; text: string; connection: string | undefined }>(
+    (resolve, reject) => {
+      const req = httpRequest(
+        {
+          host: url.hostname,
+          port: url.port,
+          path: url.pathname,
+          method: 'POST',
+          headers: {
+            'content-type': contentType,
+            'content-length': String(body.length),
+            authorization: AUTH,
+          },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            resolve({
+              status: res.statusCode ?? 0,
+              text: Buffer.concat(chunks).toString(),
+              connection: res.headers.connection,
+            });
+          });
+        },
+      );
+      req.on('error', reject);
+      req.write(body.subarray(0, 100_000));
+    },
+  );
+  assert.equal(answer.status, 400);
+  assert.deepEqual(JSON.parse(answer.text), {
+    error: { message: 'The package upload exceeded the time limit of 1 seconds.', code: '10551373' },
+  });
+  assert.equal(answer.connection, 'close');
+  assert.deepEqual(await staging(srv), []);
+});
