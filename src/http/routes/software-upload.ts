@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import busboy from 'busboy';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errors, failures, JobFailure, OntapError } from '../../core/errors.js';
+import { abortCauseOf } from '../../core/jobs/abort-reasons.js';
 import type { UploadService, UploadSession } from '../../core/services/upload-service.js';
 import { requireWrite } from '../auth.js';
 import { sendError } from '../error-handler.js';
@@ -82,7 +83,7 @@ export function registerUploadRoute(app: FastifyInstance, uploads: UploadService
       });
     } catch {
       // busboy refuses a multipart type without a usable boundary: that is not multipart/form-data either.
-      reply.header('connection', 'close');
+      request.raw.resume();
       throw errors.notMultipart();
     }
 
@@ -168,12 +169,19 @@ export function registerUploadRoute(app: FastifyInstance, uploads: UploadService
     if (result.kind === 'complete' && st.session !== null && st.extraFile) {
       result = { kind: 'failed', failure: failures.rejectedRequest(errors.moreThanOneFile()) };
     }
+    const session = st.session;
     if (result.kind !== 'complete') {
       request.raw.unpipe(parser);
       parser.destroy();
-      reply.header('connection', 'close');
+      if (session !== null && abortCauseOf(session.signal) === 'time_limit') {
+        // D24: a body received for longer than the transfer limit is cut off.
+        reply.header('connection', 'close');
+      } else {
+        // The answer goes out now; the rest of the body is read and dropped so that a client still sending
+        // it can read the answer (closing with unread data would reset the connection under it).
+        request.raw.resume();
+      }
     }
-    const session = st.session;
     switch (result.kind) {
       case 'error':
         throw result.error;
