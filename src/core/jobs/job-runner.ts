@@ -1,10 +1,13 @@
 import { EventEmitter } from 'node:events';
+import { setTimeout as delay } from 'node:timers/promises';
 import { JobFailure, failures, toError } from '../errors.js';
 import type { Job, JobKind } from '../model/job.js';
 import type { Clock } from '../ports/clock.js';
 import type { IdSource } from '../ports/id-source.js';
-import type { JobStore } from '../ports/job-store.js';
+import type { JobEnd, JobStore } from '../ports/job-store.js';
 import { JobAbort } from './abort-reasons.js';
+
+const FINISH_RETRY_MS = [0, 100, 500, 2000, 5000, 12000];
 
 export interface JobContext {
   readonly uuid: string;
@@ -120,7 +123,7 @@ export class JobRunner extends EventEmitter<JobRunnerEvents> {
         outcome = { state: 'failure', code: Number(failure.code), message: failure.message };
       }
       const endTime = this.#clock.now();
-      await this.#store.finish(job.uuid, { ...outcome, endTime });
+      await this.#finish(job.uuid, { ...outcome, endTime });
       final = (await this.#store.get(job.uuid)) ?? { ...job, ...outcome, endTime };
       if (options.onEnd) await options.onEnd(final);
     } catch (err) {
@@ -137,6 +140,24 @@ export class JobRunner extends EventEmitter<JobRunnerEvents> {
     }
     this.emit('end', final);
     release(final);
+  }
+
+  /**
+   * Writes the end state, retrying for about 20 s: a write that fails (a full disk, a busy database) must not
+   * leave the job `running` for good. Space often comes back once the failed transfer's file is removed.
+   */
+  async #finish(uuid: string, end: JobEnd): Promise<void> {
+    let lastError: unknown;
+    for (const wait of FINISH_RETRY_MS) {
+      if (wait > 0) await delay(wait);
+      try {
+        await this.#store.finish(uuid, end);
+        return;
+      } catch (err) {
+        lastError = err;
+      }
+    }
+    throw lastError;
   }
 
   /** Whether a job of one of these kinds is running. Synchronous, so a check-then-start is race-free. */
