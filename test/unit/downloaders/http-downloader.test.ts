@@ -6,10 +6,10 @@ import {
   HttpDownloader,
   type HttpDownloaderOptions,
 } from '../../../src/adapters/downloaders/http-downloader.js';
-import { JobFailure } from '../../../src/core/errors.js';
 import { parseDownloadRequest } from '../../../src/core/model/download-request.js';
 import type { DownloadProgress } from '../../../src/core/ports/downloader.js';
 import { collectingSink, sha256Of, startHttpOrigin, type OriginOptions } from '../../helpers/http-origin.js';
+import { failureOf } from '../../helpers/job-failure.js';
 
 const PKG = randomBytes(300_000);
 const USER = 'pkguser';
@@ -34,16 +34,6 @@ async function fetchInto(d: HttpDownloader, url: string, user?: string, pass?: s
     maxBytes,
   });
   return { result, out, progress };
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<JobFailure> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof JobFailure, `expected a JobFailure, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected the download to fail');
 }
 
 void test('downloads the whole file, reports progress and the sha256 matches', async (t) => {

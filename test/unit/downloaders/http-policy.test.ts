@@ -4,9 +4,9 @@ import { test } from 'node:test';
 import { HostPolicy, type HostPolicyConfig } from '../../../src/adapters/downloaders/host-policy.js';
 import { HttpDownloader } from '../../../src/adapters/downloaders/http-downloader.js';
 import type { HostLookup } from '../../../src/adapters/downloaders/resolve-destination.js';
-import { JobFailure } from '../../../src/core/errors.js';
 import { parseDownloadRequest } from '../../../src/core/model/download-request.js';
 import { collectingSink, sha256Of, startHttpOrigin, type OriginOptions } from '../../helpers/http-origin.js';
+import { failureOf } from '../../helpers/job-failure.js';
 
 const PKG = randomBytes(50_000);
 
@@ -42,16 +42,6 @@ async function fetchInto(d: HttpDownloader, url: string) {
     maxBytes: 1 << 30,
   });
   return out;
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<JobFailure> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof JobFailure, `expected a JobFailure, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected the download to fail');
 }
 
 void test('loopback is allowed by default, by IP and by a name resolving to it', async (t) => {

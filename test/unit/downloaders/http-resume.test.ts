@@ -5,7 +5,6 @@ import {
   HttpDownloader,
   type HttpDownloaderOptions,
 } from '../../../src/adapters/downloaders/http-downloader.js';
-import { JobFailure } from '../../../src/core/errors.js';
 import { parseDownloadRequest } from '../../../src/core/model/download-request.js';
 import type { DownloadProgress } from '../../../src/core/ports/downloader.js';
 import {
@@ -15,6 +14,7 @@ import {
   startHttpOrigin,
   type OriginOptions,
 } from '../../helpers/http-origin.js';
+import { failureOf } from '../../helpers/job-failure.js';
 
 /** Several MiB, not a multiple of anything convenient, so each resume offset is odd. */
 const FILE = patternFile(5 * 1024 * 1024 + 12_345);
@@ -38,16 +38,6 @@ async function fetchInto(d: HttpDownloader, url: string, user?: string, pass?: s
     maxBytes: 1 << 30,
   });
   return { result, out, progress };
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<JobFailure> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof JobFailure, `expected a JobFailure, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected the download to fail');
 }
 
 void test('resumes across three drops; the sink sees every byte once and the sha256 is the whole file', async (t) => {

@@ -6,10 +6,10 @@ import {
   HttpDownloader,
   type HttpDownloaderOptions,
 } from '../../../src/adapters/downloaders/http-downloader.js';
-import { JobFailure } from '../../../src/core/errors.js';
 import { parseDownloadRequest } from '../../../src/core/model/download-request.js';
 import { collectingSink, sha256Of, startHttpOrigin, type OriginOptions } from '../../helpers/http-origin.js';
 import { testPki, UNTRUSTED_CN } from '../../helpers/tls.js';
+import { failureOf } from '../../helpers/job-failure.js';
 
 const PKG = randomBytes(150_000);
 
@@ -31,16 +31,6 @@ async function fetchInto(d: HttpDownloader, url: string) {
     maxBytes: 1 << 30,
   });
   return { result, out };
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<JobFailure> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof JobFailure, `expected a JobFailure, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected the download to fail');
 }
 
 void test('HTTPS with a certificate from a CA given in caPem, by IP and by name', async (t) => {

@@ -7,10 +7,10 @@ import {
   HttpDownloader,
   type HttpDownloaderOptions,
 } from '../../../src/adapters/downloaders/http-downloader.js';
-import { JobFailure } from '../../../src/core/errors.js';
 import { parseDownloadRequest } from '../../../src/core/model/download-request.js';
 import type { DownloadProgress } from '../../../src/core/ports/downloader.js';
 import { collectingSink, startHttpOrigin, type OriginOptions } from '../../helpers/http-origin.js';
+import { failureOf } from '../../helpers/job-failure.js';
 
 const PKG = randomBytes(200_000);
 
@@ -37,16 +37,6 @@ function start(d: HttpDownloader, url: string, opts: { signal?: AbortSignal; max
     maxBytes: opts.maxBytes ?? 1 << 30,
   });
   return { promise, out, progress };
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<JobFailure> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof JobFailure, `expected a JobFailure, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected the download to fail');
 }
 
 /** A TCP listener that accepts and never answers: for TLS it never finishes the handshake. */
