@@ -234,6 +234,19 @@ function operationSchema(op: OperationSpec, successDoc: TSchema): Record<string,
   });
 }
 
+function writesOf(
+  operations: readonly OperationSpec[] | undefined,
+  fields: ResourceFields,
+  ctx: HttpContext,
+  keyParam: string | undefined,
+): PathMethods['writes'] {
+  return (operations ?? []).map((op) => ({
+    method: op.method,
+    schema: operationSchema(op, EmptyObject),
+    handler: operationHandler(op, fields, ctx, keyParam),
+  }));
+}
+
 /** Declares a resource: its routes, its query handling and its API documentation, from one spec. */
 export function registerResource(app: FastifyInstance, spec: ResourceSpec, ctx: HttpContext): void {
   const fields = fieldsOf(spec.schema);
@@ -261,11 +274,7 @@ export function registerResource(app: FastifyInstance, spec: ResourceSpec, ctx: 
             );
           },
         },
-        writes: (spec.operations ?? []).map((op) => ({
-          method: op.method,
-          schema: operationSchema(op, EmptyObject),
-          handler: operationHandler(op, fields, ctx, undefined),
-        })),
+        writes: writesOf(spec.operations, fields, ctx, undefined),
       },
       spec.tag,
     );
@@ -302,11 +311,7 @@ export function registerResource(app: FastifyInstance, spec: ResourceSpec, ctx: 
           return sendOntap(request, reply, 200, body, query.pretty);
         },
       },
-      writes: (spec.operations ?? []).map((op) => ({
-        method: op.method,
-        schema: operationSchema(op, EmptyObject),
-        handler: operationHandler(op, fields, ctx, undefined),
-      })),
+      writes: writesOf(spec.operations, fields, ctx, undefined),
     },
     spec.tag,
   );
@@ -350,11 +355,7 @@ export function registerResource(app: FastifyInstance, spec: ResourceSpec, ctx: 
           );
         },
       },
-      writes: (instance.operations ?? []).map((op) => ({
-        method: op.method,
-        schema: operationSchema(op, EmptyObject),
-        handler: operationHandler(op, fields, ctx, instance.param),
-      })),
+      writes: writesOf(instance.operations, fields, ctx, instance.param),
     },
     spec.tag,
   );

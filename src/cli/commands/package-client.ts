@@ -9,6 +9,7 @@ import { isRecord, type JsonRecord, type RestClient } from '../client/rest-clien
 import { runClient, type ClientRun } from '../client/run.js';
 import { EXIT_OK, readStdinLine, UsageError, type CliIo } from '../io.js';
 import { createProgress, parseJobProgress, type ProgressReporter } from '../progress.js';
+import { safeUrlOf } from '../../core/model/download-request.js';
 
 const WAIT_HELP = `  --no-wait           print the job (uuid and href) and return at once
   Without --no-wait the command follows the job until it ends: a progress bar on a terminal, plain lines
@@ -118,7 +119,11 @@ const HEADERS: Record<string, string> = {
 };
 
 /** `package get|upload|show|delete|download-status`; `subcommand` undefined prints the package help. */
-export async function packageClientCommand(subcommand: string | undefined, argv: string[], io: CliIo): Promise<number> {
+export async function packageClientCommand(
+  subcommand: string | undefined,
+  argv: string[],
+  io: CliIo,
+): Promise<number> {
   switch (subcommand) {
     case 'get':
       return packageGet(argv, io);
@@ -143,16 +148,6 @@ export async function packageClientCommand(subcommand: string | undefined, argv:
   }
 }
 
-/** `scheme://host[:port]/path` without credentials, query or fragment (never show a secret). */
-export function safeUrl(text: string): string {
-  try {
-    const url = new URL(text);
-    return `${url.protocol}//${url.host}${url.pathname}`;
-  } catch {
-    return '(the given URL)';
-  }
-}
-
 /** The package file name the server derives from a download URL (D18): the last path segment, decoded. */
 export function fileNameOfUrl(text: string): string | null {
   try {
@@ -165,7 +160,10 @@ export function fileNameOfUrl(text: string): string | null {
 
 function printJobRef(run: ClientRun, ref: JobRef, what: string): void {
   if (run.json) run.printJson({ job: ref });
-  else run.io.out(`${what}: job ${ref.uuid} started (${ref.href}).\nFollow it with: clusterimage job watch ${ref.uuid}\n`);
+  else
+    run.io.out(
+      `${what}: job ${ref.uuid} started (${ref.href}).\nFollow it with: clusterimage job watch ${ref.uuid}\n`,
+    );
 }
 
 /** Finds the repository record stored under `fileName` (after a get or upload). */
@@ -203,7 +201,12 @@ async function followTransfer(run: ClientRun, ref: JobRef, progress: ProgressRep
   }
 }
 
-function reportStored(run: ClientRun, job: JsonRecord, pkg: JsonRecord | null, fallbackName: string | null): void {
+function reportStored(
+  run: ClientRun,
+  job: JsonRecord,
+  pkg: JsonRecord | null,
+  fallbackName: string | null,
+): void {
   if (run.json) {
     run.printJson({ job, package: pkg });
     return;
@@ -219,7 +222,13 @@ function reportStored(run: ClientRun, job: JsonRecord, pkg: JsonRecord | null, f
 async function packageGet(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommandArgs(
     argv,
-    { ...CLIENT_OPTIONS, ...WAIT_OPTIONS, username: { type: 'string' }, 'password-stdin': { type: 'boolean' }, password: { type: 'string' } },
+    {
+      ...CLIENT_OPTIONS,
+      ...WAIT_OPTIONS,
+      username: { type: 'string' },
+      'password-stdin': { type: 'boolean' },
+      password: { type: 'string' },
+    },
     'package get',
   );
   if (values.help === true) {
@@ -227,10 +236,14 @@ async function packageGet(argv: string[], io: CliIo): Promise<number> {
     return EXIT_OK;
   }
   if (values.password !== undefined) {
-    throw new UsageError('the package server password is never taken as an argument: use --password-stdin', 'package get');
+    throw new UsageError(
+      'the package server password is never taken as an argument: use --password-stdin',
+      'package get',
+    );
   }
   const [url, ...extra] = positionals;
-  if (url === undefined || extra.length > 0) throw new UsageError('package get: exactly one URL is required', 'package get');
+  if (url === undefined || extra.length > 0)
+    throw new UsageError('package get: exactly one URL is required', 'package get');
   const passwordStdin = values['password-stdin'] === true;
   let originPassword: string | undefined;
   return runClient(
@@ -245,8 +258,12 @@ async function packageGet(argv: string[], io: CliIo): Promise<number> {
         printJobRef(run, ref, 'Package download');
         return EXIT_OK;
       }
-      if (!run.json) io.err(`Downloading ${safeUrl(url)} (job ${ref.uuid})\n`);
-      const job = await followTransfer(run, ref, createProgress(io, { label: 'Package download', quiet: run.json }));
+      if (!run.json) io.err(`Downloading ${safeUrlOf(url)} (job ${ref.uuid})\n`);
+      const job = await followTransfer(
+        run,
+        ref,
+        createProgress(io, { label: 'Package download', quiet: run.json }),
+      );
       const fileName = fileNameOfUrl(url);
       reportStored(run, job, await packageByFileName(run.client, fileName), fileName);
       return EXIT_OK;
@@ -256,27 +273,36 @@ async function packageGet(argv: string[], io: CliIo): Promise<number> {
       beforeConnect: async () => {
         if (!passwordStdin) return;
         originPassword = await readStdinLine(io.stdin);
-        if (originPassword === '') throw new UsageError('the password read from standard input is empty', 'package get');
+        if (originPassword === '')
+          throw new UsageError('the password read from standard input is empty', 'package get');
       },
     },
   );
 }
 
 async function packageUpload(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs(argv, { ...CLIENT_OPTIONS, ...WAIT_OPTIONS }, 'package upload');
+  const { values, positionals } = parseCommandArgs(
+    argv,
+    { ...CLIENT_OPTIONS, ...WAIT_OPTIONS },
+    'package upload',
+  );
   if (values.help === true) {
     io.out(PACKAGE_UPLOAD_HELP);
     return EXIT_OK;
   }
   const [file, ...extra] = positionals;
-  if (file === undefined || extra.length > 0) throw new UsageError('package upload: exactly one file is required', 'package upload');
+  if (file === undefined || extra.length > 0)
+    throw new UsageError('package upload: exactly one file is required', 'package upload');
   let size: number;
   try {
     const info = await stat(file);
     if (!info.isFile()) throw new Error('not a regular file');
     size = info.size;
   } catch (err) {
-    throw new UsageError(`package upload: cannot read "${file}": ${(err as Error).message}`, 'package upload');
+    throw new UsageError(
+      `package upload: cannot read "${file}": ${(err as Error).message}`,
+      'package upload',
+    );
   }
   const fileName = basename(file);
   return runClient(io, values, async (run) => {
@@ -309,7 +335,11 @@ async function packageUpload(argv: string[], io: CliIo): Promise<number> {
 }
 
 async function packageShow(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs(argv, { ...CLIENT_OPTIONS, fields: { type: 'string' } }, 'package show');
+  const { values, positionals } = parseCommandArgs(
+    argv,
+    { ...CLIENT_OPTIONS, fields: { type: 'string' } },
+    'package show',
+  );
   if (values.help === true) {
     io.out(PACKAGE_SHOW_HELP);
     return EXIT_OK;
@@ -317,14 +347,22 @@ async function packageShow(argv: string[], io: CliIo): Promise<number> {
   if (positionals.length > 1) throw new UsageError('package show: at most one version', 'package show');
   const version = positionals[0];
   const fieldsText = values.fields ?? DEFAULT_FIELDS.join(',');
-  if (!/^[!*.{},\w]+$/.test(fieldsText)) throw new UsageError(`package show: invalid --fields "${fieldsText}"`, 'package show');
+  if (!/^[!*.{},\w]+$/.test(fieldsText))
+    throw new UsageError(`package show: invalid --fields "${fieldsText}"`, 'package show');
   return runClient(io, values, async (run) => {
     if (version !== undefined) {
       const record = (
-        await run.client.get(`/api/cluster/software/packages/${encodeURIComponent(version)}?fields=${encodeURIComponent(fieldsText)}`)
+        await run.client.get(
+          `/api/cluster/software/packages/${encodeURIComponent(version)}?fields=${encodeURIComponent(fieldsText)}`,
+        )
       ).body;
       if (run.json) run.printJson(record);
-      else io.out(formatFields(columnsOf([record], fieldsText).map((f) => [HEADERS[f] ?? f, packageCell(f, record[f])])));
+      else
+        io.out(
+          formatFields(
+            columnsOf([record], fieldsText).map((f) => [HEADERS[f] ?? f, packageCell(f, record[f])]),
+          ),
+        );
       return EXIT_OK;
     }
     const records = await listPackages(run.client, fieldsText);
@@ -363,7 +401,11 @@ function packageCell(field: string, value: unknown): string {
 }
 
 async function packageDelete(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs(argv, { ...CLIENT_OPTIONS, ...WAIT_OPTIONS }, 'package delete');
+  const { values, positionals } = parseCommandArgs(
+    argv,
+    { ...CLIENT_OPTIONS, ...WAIT_OPTIONS },
+    'package delete',
+  );
   if (values.help === true) {
     io.out(PACKAGE_DELETE_HELP);
     return EXIT_OK;
@@ -373,7 +415,9 @@ async function packageDelete(argv: string[], io: CliIo): Promise<number> {
     throw new UsageError('package delete: exactly one version is required', 'package delete');
   }
   return runClient(io, values, async (run) => {
-    const ref = jobRefOf(await run.client.delete(`/api/cluster/software/packages/${encodeURIComponent(version)}`));
+    const ref = jobRefOf(
+      await run.client.delete(`/api/cluster/software/packages/${encodeURIComponent(version)}`),
+    );
     if (values['no-wait'] === true) {
       printJobRef(run, ref, 'Package delete');
       return EXIT_OK;
@@ -392,7 +436,8 @@ async function packageDownloadStatus(argv: string[], io: CliIo): Promise<number>
     io.out(PACKAGE_DOWNLOAD_STATUS_HELP);
     return EXIT_OK;
   }
-  if (positionals.length > 0) throw new UsageError('package download-status takes no arguments', 'package download-status');
+  if (positionals.length > 0)
+    throw new UsageError('package download-status takes no arguments', 'package download-status');
   return runClient(io, values, async (run) => {
     const status = (await run.client.get('/api/cluster/software/download')).body;
     if (run.json) run.printJson(status);
