@@ -118,7 +118,7 @@ export class DownloadService {
                 });
               }
               guard.watchSpace(received);
-              report(progressMessage('download', received, total));
+              report(() => progressMessage('download', received, total));
             },
           });
           if (pending.sizeCheck !== null) await pending.sizeCheck;

@@ -10,15 +10,16 @@ export function progressMessage(verb: 'download' | 'upload', received: number, t
 
 /**
  * Calls `emit` at most once per `intervalMs`. A message that arrives too soon is not lost: the latest one is
- * emitted when the interval ends, so a transfer that stalls still shows how far it got.
+ * emitted when the interval ends, so a transfer that stalls still shows how far it got. A function is called
+ * only when its message is emitted, so callers on a per-chunk path build no string they drop.
  */
 export function throttle(
   intervalMs: number,
   now: () => number,
   emit: (message: string) => void,
-): (message: string) => void {
+): (message: string | (() => string)) => void {
   let last = -Infinity;
-  let pending: string | null = null;
+  let pending: string | (() => string) | null = null;
   let timer: NodeJS.Timeout | null = null;
   const flush = (): void => {
     timer = null;
@@ -26,14 +27,14 @@ export function throttle(
     last = now();
     const message = pending;
     pending = null;
-    emit(message);
+    emit(typeof message === 'string' ? message : message());
   };
   return (message) => {
     const t = now();
     if (t - last >= intervalMs) {
       last = t;
       pending = null;
-      emit(message);
+      emit(typeof message === 'string' ? message : message());
       return;
     }
     pending = message;

@@ -69,7 +69,7 @@ export class UploadService {
     const guard = new TransferGuard(images, settings, 'upload');
     let settle!: (failure: JobFailure | null) => void;
     const body = new Promise<JobFailure | null>((resolve) => (settle = resolve));
-    let reporter: ((message: string) => void) | null = null;
+    let reporter: ((message: () => string) => void) | null = null;
 
     const job = await runner.start(
       {
@@ -113,7 +113,7 @@ export class UploadService {
       signal: guard.inner.signal,
       progress: (received) => {
         guard.watchSpace(received);
-        reporter?.(progressMessage('upload', received, expectedBytes));
+        reporter?.(() => progressMessage('upload', received, expectedBytes));
       },
       bodyDone: () => {
         settle(null);
