@@ -1,5 +1,5 @@
-import { createGunzip, type Gunzip } from 'node:zlib';
 import type { PackageInspection } from '../../core/ports/image-store.js';
+import { GunzipReader } from './gunzip-reader.js';
 import { parsePax, parseTarHeader, TAR_BLOCK, tarPadding, type PaxOverrides } from './tar-header.js';
 
 /** Bytes kept of the VERSION member: only its first line matters and a valid version has at most 64 characters. */
@@ -7,13 +7,11 @@ const VERSION_CAP = 4096;
 const LONG_NAME_CAP = 64 * 1024;
 /** A pax header carries the member's `size` when it does not fit the header; losing it would desync the parse. */
 const PAX_CAP = 1 << 20;
-/** zlib's default 16 KiB output chunks cost a thread-pool round trip each; 1 MiB steps kept the thread pool busiest end to end (bench download-http). */
-const INFLATE_CHUNK = 1024 * 1024;
 
 /**
  * Recognises a gzip-compressed tar package from the bytes of the file as they are written (§4.5), without
- * keeping them: inflate runs on libuv's thread pool, the tar parse skips member data, and memory stays the
- * same whatever the file size.
+ * keeping them: the gunzip passes stored deflate blocks through as views and inflates compressed ones on
+ * the thread pool, the tar parse skips member data, and memory stays the same whatever the file size.
  *
  * An archive is accepted when every gzip member ends cleanly (CRC and length checked; zero padding after the
  * last member is tolerated, as zlib does) and the tar stream either reaches its end-of-archive block or stops
@@ -23,13 +21,8 @@ const INFLATE_CHUNK = 1024 * 1024;
  * The first top-level `VERSION` or `./VERSION` regular file gives `versionMember`; later ones are ignored.
  */
 export class TgzInspector {
-  readonly #gunzip: Gunzip;
-  readonly #gzipDone: Promise<boolean>;
-  #settleGzip: (ok: boolean) => void = () => undefined;
-  #gzipEnded = false;
+  readonly #gunzip: GunzipReader;
   #failed = false;
-  /** Callbacks of chunks zlib may still read; each is called exactly once, also on failure. */
-  readonly #pending = new Set<() => void>();
 
   readonly #header = Buffer.alloc(TAR_BLOCK);
   #headerFill = 0;
@@ -47,57 +40,27 @@ export class TgzInspector {
   #version: string | null | undefined = undefined;
 
   constructor() {
-    this.#gzipDone = new Promise<boolean>((resolve) => {
-      this.#settleGzip = resolve;
-    });
-    this.#gunzip = createGunzip({ chunkSize: INFLATE_CHUNK });
-    this.#gunzip.on('data', (chunk: Buffer) => {
-      this.#parse(chunk);
-    });
-    this.#gunzip.on('end', () => {
-      this.#gzipEnded = true;
-      this.#settleGzip(true);
-    });
-    this.#gunzip.on('error', () => {
-      this.#fail();
-    });
-    this.#gunzip.on('close', () => {
-      this.#settleGzip(this.#gzipEnded);
+    this.#gunzip = new GunzipReader((data) => {
+      this.#parse(data);
     });
   }
 
   /**
    * Feeds the next bytes of the file. `done` runs once the inspector no longer reads `chunk`, so the caller
-   * may reuse the buffer; it may run synchronously when the verdict is already known.
+   * may reuse the buffer; it may run synchronously. Writes may be queued without waiting for `done`.
    */
   write(chunk: Buffer, done: () => void): void {
-    // After the last gzip member, zlib would raise "push after EOF" on further input: the rest is ignored.
-    if (this.#failed || this.#gzipEnded) {
-      done();
-      return;
-    }
-    let called = false;
-    const once = (): void => {
-      if (called) return;
-      called = true;
-      this.#pending.delete(once);
-      done();
-    };
-    this.#pending.add(once);
-    this.#gunzip.write(chunk, once);
+    this.#gunzip.write(chunk, done);
   }
 
   /** Ends the input and gives the verdict. Call after every `write` callback has run. */
   async finish(): Promise<PackageInspection> {
-    if (!this.#failed && !this.#gzipEnded) this.#gunzip.end();
-    const gzipOk = await this.#gzipDone;
-    // After an early end (zero padding past the last member) the writable side is still open.
-    this.#gunzip.destroy();
+    const gzipOk = await this.#gunzip.end();
     if (!gzipOk || this.#failed || !this.#tarComplete()) return { kind: 'not_archive' };
     return { kind: 'archive', versionMember: this.#version ?? null };
   }
 
-  /** Stops inflating and releases zlib; pending `write` callbacks run. */
+  /** Stops reading; pending `write` callbacks run. */
   destroy(): void {
     this.#fail();
   }
@@ -113,8 +76,6 @@ export class TgzInspector {
     this.#failed = true;
     this.#capture = null;
     this.#gunzip.destroy();
-    this.#settleGzip(false);
-    for (const done of [...this.#pending]) done();
   }
 
   #parse(buf: Buffer): void {
