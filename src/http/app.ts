@@ -10,7 +10,7 @@ import type { DownloadService } from '../core/services/download-service.js';
 import type { JobService } from '../core/services/job-service.js';
 import type { PackageService } from '../core/services/package-service.js';
 import type { UploadService } from '../core/services/upload-service.js';
-import { basicAuthHook } from './auth.js';
+import { onRequestHook } from './auth.js';
 import {
   clientErrorHandler,
   connectHandler,
@@ -97,15 +97,11 @@ export async function buildApp(services: AppServices, options: AppOptions = {}):
   });
   app.setNotFoundHandler(async (request, reply) => sendError(request, reply, errors.apiNotFound()));
 
-  app.addHook('onRequest', async (_request, reply) => {
-    reply.header('cache-control', 'no-cache,no-store,must-revalidate');
-    reply.header('x-content-type-options', 'nosniff');
-  });
   app.addHook(
     'onRequest',
-    basicAuthHook(services.auth, new LoginThrottle(options.throttle ?? DEFAULT_THROTTLE)),
+    onRequestHook(services.auth, new LoginThrottle(options.throttle ?? DEFAULT_THROTTLE)),
   );
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     request.log.info(
       {
         method: request.method,
@@ -117,6 +113,7 @@ export async function buildApp(services: AppServices, options: AppOptions = {}):
       },
       'request',
     );
+    done();
   });
 
   await app.register(swagger, openapiInfo());
