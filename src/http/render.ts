@@ -26,13 +26,24 @@ function strip(value: JsonValue | undefined, top: boolean, inJob = false): JsonV
   return out;
 }
 
-function wantsPlainJson(request: FastifyRequest): boolean {
+export function wantsPlainJson(request: FastifyRequest): boolean {
   const accept = request.headers.accept;
   return typeof accept === 'string' && accept.split(';')[0]?.trim().toLowerCase() === 'application/json';
 }
 
 /** The body is already JSON text; a serializer also keeps Fastify from appending a charset to hal+json. */
 const asIs = (payload: unknown): string => payload as string;
+
+/** The JSON text of a body the ONTAP way (D12): `pretty`, and no `_links` for `Accept: application/json`. */
+export function renderOntap(body: JsonObject, plain: boolean, pretty: boolean): string {
+  const shaped = plain ? stripLinks(body) : body;
+  return pretty ? JSON.stringify(shaped, null, 2) : JSON.stringify(shaped);
+}
+
+/** Sends JSON text made by renderOntap, as hal+json. */
+export function sendOntapText(reply: FastifyReply, status: number, text: string): FastifyReply {
+  return reply.code(status).header('content-type', 'application/hal+json').serializer(asIs).send(text);
+}
 
 /** Sends a JSON body the ONTAP way (D12): hal+json, no-cache headers, `pretty`, `Accept` handling. */
 export function sendOntap(
@@ -42,10 +53,5 @@ export function sendOntap(
   body: JsonObject,
   pretty = false,
 ): FastifyReply {
-  const shaped = wantsPlainJson(request) ? stripLinks(body) : body;
-  return reply
-    .code(status)
-    .header('content-type', 'application/hal+json')
-    .serializer(asIs)
-    .send(pretty ? JSON.stringify(shaped, null, 2) : JSON.stringify(shaped));
+  return sendOntapText(reply, status, renderOntap(body, wantsPlainJson(request), pretty));
 }

@@ -11,12 +11,17 @@ declare module 'fastify' {
   }
 }
 
-/** Reads a GET/HEAD body, which Fastify does not parse, so that §2.2's rule can be applied to it. */
-export async function readUnparsedBody(request: FastifyRequest, limit: number): Promise<void> {
+/** Whether the request has a body that neither Fastify nor readUnparsedBody has read yet. */
+export function hasUnreadBody(request: FastifyRequest): boolean {
   const hasBody =
     request.headers['transfer-encoding'] !== undefined ||
     (request.headers['content-length'] !== undefined && request.headers['content-length'] !== '0');
-  if (!hasBody || request.rawBody !== undefined || typeof request.body === 'string') return;
+  return hasBody && request.rawBody === undefined && typeof request.body !== 'string';
+}
+
+/** Reads a GET/HEAD body, which Fastify does not parse, so that §2.2's rule can be applied to it. */
+export async function readUnparsedBody(request: FastifyRequest, limit: number): Promise<void> {
+  if (!hasUnreadBody(request)) return;
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request.raw as AsyncIterable<Buffer>) {

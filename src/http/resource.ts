@@ -19,8 +19,8 @@ import {
   type ParsedQuery,
   type QueryTarget,
 } from './query/index.js';
-import { sendOntap } from './render.js';
-import { checkBody, parseJsonBody, readUnparsedBody, type BodyField } from './request-body.js';
+import { renderOntap, sendOntap, sendOntapText, wantsPlainJson } from './render.js';
+import { checkBody, hasUnreadBody, parseJsonBody, readUnparsedBody, type BodyField } from './request-body.js';
 import { EmptyObject, ErrorEnvelope, JobLink, collectionOf } from './schemas/common.js';
 import { globalParamsDoc } from './openapi-params.js';
 
@@ -83,6 +83,11 @@ export interface CollectionSpec extends ResourceBase {
     readonly notFoundTarget: string;
     readonly summary: string;
     readonly get: (key: string) => Promise<JsonObject | undefined>;
+    /**
+     * get() returns the same frozen object for as long as the record does not change, so the default
+     * rendering of that object may be kept and reused.
+     */
+    readonly stableRecords?: boolean;
     /** Fields an instance GET returns without `fields` (default: the whole record). */
     readonly defaultFields?: string;
     readonly operations?: readonly OperationSpec[];
@@ -100,7 +105,8 @@ interface PathMethods {
 
 /**
  * The checks every GET makes, in the contract's order (§2.1): query parameters, then the body rule of §2.2.
- * GET bodies are read here because Fastify does not parse them.
+ * GET bodies are read here because Fastify does not parse them. `plain` is the parse of an empty query,
+ * which most requests have.
  */
 async function readGetRequest(
   request: FastifyRequest,
@@ -108,11 +114,21 @@ async function readGetRequest(
   target: QueryTarget,
   fields: ResourceFields,
   keyFields: readonly string[],
+  plain: ParsedQuery,
 ): Promise<ParsedQuery> {
-  await readUnparsedBody(request, ctx.bodyLimit);
-  const query = parseQuery(rawQueryOf(request), { target, fields, keyFields, defaultReturnTimeout: 15 });
+  if (hasUnreadBody(request)) await readUnparsedBody(request, ctx.bodyLimit);
+  const raw = rawQueryOf(request);
+  const query = raw === '' ? plain : parseQuery(raw, { target, fields, keyFields, defaultReturnTimeout: 15 });
   parseJsonBody(request);
   return query;
+}
+
+function plainQuery(target: QueryTarget, fields: ResourceFields, keyFields: readonly string[]): ParsedQuery {
+  const query = parseQuery('', { target, fields, keyFields, defaultReturnTimeout: 15 });
+  Object.freeze(query.filters);
+  Object.freeze(query.orderBy);
+  Object.freeze(query.extra);
+  return Object.freeze(query);
 }
 
 export function rawQueryOf(request: FastifyRequest): string {
@@ -251,6 +267,7 @@ function writesOf(
 export function registerResource(app: FastifyInstance, spec: ResourceSpec, ctx: HttpContext): void {
   const fields = fieldsOf(spec.schema);
   if (spec.kind === 'singleton') {
+    const plain = plainQuery('singleton', fields, []);
     registerPath(
       app,
       spec.path,
@@ -263,7 +280,7 @@ export function registerResource(app: FastifyInstance, spec: ResourceSpec, ctx: 
             security: [{ basicAuth: [] }],
           }),
           handler: async (request, reply) => {
-            const query = await readGetRequest(request, ctx, 'singleton', fields, []);
+            const query = await readGetRequest(request, ctx, 'singleton', fields, [], plain);
             const record = await spec.read();
             return sendOntap(
               request,
@@ -281,6 +298,7 @@ export function registerResource(app: FastifyInstance, spec: ResourceSpec, ctx: 
     return;
   }
 
+  const plainCollection = plainQuery('collection', fields, spec.keyFields);
   registerPath(
     app,
     spec.path,
@@ -294,7 +312,14 @@ export function registerResource(app: FastifyInstance, spec: ResourceSpec, ctx: 
         }),
         handler: async (request, reply) => {
           const raw = rawQueryOf(request);
-          const query = await readGetRequest(request, ctx, 'collection', fields, spec.keyFields);
+          const query = await readGetRequest(
+            request,
+            ctx,
+            'collection',
+            fields,
+            spec.keyFields,
+            plainCollection,
+          );
           const all = await spec.list();
           const page = queryCollection(all, query, { keyFields: spec.keyFields });
           const path = pathOf(request);
@@ -328,6 +353,11 @@ export function registerResource(app: FastifyInstance, spec: ResourceSpec, ctx: 
           keyFields: spec.keyFields,
           defaultReturnTimeout: 0,
         }).fields;
+  const plainRecord = plainQuery('record', fields, spec.keyFields);
+  // The default rendering of a record, by record, for resources whose get() returns one unchanging object
+  // while the record is unchanged: a polled job is rendered once per change, not once per request.
+  const halRenderings = new WeakMap<JsonObject, string>();
+  const plainRenderings = new WeakMap<JsonObject, string>();
   registerPath(
     app,
     instancePath,
@@ -341,18 +371,20 @@ export function registerResource(app: FastifyInstance, spec: ResourceSpec, ctx: 
           security: [{ basicAuth: [] }],
         }),
         handler: async (request, reply) => {
-          const query = await readGetRequest(request, ctx, 'record', fields, spec.keyFields);
+          const query = await readGetRequest(request, ctx, 'record', fields, spec.keyFields, plainRecord);
           const key = (request.params as Record<string, string>)[instance.param] ?? '';
           const record = await instance.get(key);
           if (record === undefined) throw errors.entryNotFound(instance.notFoundTarget);
           const selection = query.fields ?? defaultSelection;
-          return sendOntap(
-            request,
-            reply,
-            200,
-            projectRecord(record, selection, 'full', spec.keyFields),
-            query.pretty,
-          );
+          const plain = wantsPlainJson(request);
+          const reusable = instance.stableRecords === true && selection === null && !query.pretty;
+          const renderings = plain ? plainRenderings : halRenderings;
+          let text = reusable ? renderings.get(record) : undefined;
+          if (text === undefined) {
+            text = renderOntap(projectRecord(record, selection, 'full', spec.keyFields), plain, query.pretty);
+            if (reusable) renderings.set(record, text);
+          }
+          return sendOntapText(reply, 200, text);
         },
       },
       writes: writesOf(instance.operations, fields, ctx, instance.param),

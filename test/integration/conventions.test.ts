@@ -356,6 +356,47 @@ test('Accept: application/json drops _links except a collection next link; prett
   assert.match(pretty.text, /\n {2}"name"/);
 });
 
+test('a polled job record follows every change, in each representation', async (t) => {
+  const srv = await startTestServer(t);
+  const store = new SqliteJobStore(srv.server.database);
+  const uuid = '33333333-3333-4333-8333-333333333333';
+  const startTime = new Date(Date.now() - 5000);
+  await store.create({
+    uuid,
+    kind: 'download',
+    description: 'POST /api/cluster/software/download',
+    state: 'running',
+    message: 'Package download in progress: 1 MiB received.',
+    code: 0,
+    startTime,
+    endTime: null,
+    nodeName: 'cluster1-01',
+  });
+  const path = `/api/cluster/jobs/${uuid}`;
+  const views = async (): Promise<[Body, Body, string]> => {
+    const hal = await srv.api('GET', path);
+    const plain = await srv.api('GET', path, { headers: { accept: 'application/json' } });
+    const pretty = await srv.api('GET', `${path}?pretty=true`);
+    return [hal.json as Body, plain.json as Body, pretty.text];
+  };
+  for (let i = 0; i < 2; i++) {
+    const [hal, plain, pretty] = await views();
+    assert.equal(hal.message, 'Package download in progress: 1 MiB received.');
+    assert.deepEqual(hal._links, { self: { href: path } });
+    const { _links: _dropped, ...withoutLinks } = hal;
+    assert.deepEqual(plain, withoutLinks);
+    assert.deepEqual(JSON.parse(pretty), hal);
+  }
+  await store.updateMessage(uuid, 'Package download in progress: 2 MiB received.');
+  assert.equal((await views())[0].message, 'Package download in progress: 2 MiB received.');
+  await store.finish(uuid, { state: 'success', code: 0, message: 'success', endTime: new Date() });
+  const [hal, plain] = await views();
+  assert.equal(hal.state, 'success');
+  assert.equal(typeof hal.end_time, 'string');
+  assert.equal(plain.state, 'success');
+  assert.equal(plain._links, undefined);
+});
+
 test('bodies: broken JSON, non-objects, wrong types, unknown fields, bodies on GET, oversize', async (t) => {
   const srv = await startTestServer(t);
   const post = (raw: string, headers: Record<string, string> = { 'content-type': 'application/json' }) =>

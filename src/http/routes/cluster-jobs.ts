@@ -3,7 +3,7 @@ import type { Job } from '../../core/model/job.js';
 import type { JobService } from '../../core/services/job-service.js';
 import { jobHref } from '../job-response.js';
 import { ontapTime } from '../json.js';
-import type { JsonObject } from '../query/json.js';
+import { isJsonObject, type JsonObject } from '../query/json.js';
 import type { ResourceSpec } from '../resource.js';
 import { JobRecord } from '../schemas/job.js';
 
@@ -24,7 +24,51 @@ export function jobToJson(job: Job): JsonObject {
   return out;
 }
 
+function sameJob(a: Job, b: Job): boolean {
+  return (
+    a.uuid === b.uuid &&
+    a.state === b.state &&
+    a.message === b.message &&
+    a.code === b.code &&
+    a.description === b.description &&
+    a.nodeName === b.nodeName &&
+    a.kind === b.kind &&
+    a.startTime.getTime() === b.startTime.getTime() &&
+    (a.endTime?.getTime() ?? null) === (b.endTime?.getTime() ?? null)
+  );
+}
+
+function deepFreeze(value: JsonObject): JsonObject {
+  for (const v of Object.values(value)) if (isJsonObject(v)) deepFreeze(v);
+  return Object.freeze(value);
+}
+
+/** How many jobs keep their last JSON; the least recently changed goes first. */
+const MEMO_LIMIT = 4096;
+
+/**
+ * The JSON of each job as last seen: an unchanged job gives the same frozen object, so the HTTP layer
+ * renders it once per change (`stableRecords`), not once per poll.
+ */
+class JobJsonMemo {
+  readonly #byUuid = new Map<string, { readonly job: Job; readonly json: JsonObject }>();
+
+  of(job: Job): JsonObject {
+    const seen = this.#byUuid.get(job.uuid);
+    if (seen !== undefined && sameJob(seen.job, job)) return seen.json;
+    const json = deepFreeze(jobToJson(job));
+    if (seen !== undefined) this.#byUuid.delete(job.uuid);
+    else if (this.#byUuid.size >= MEMO_LIMIT) {
+      const oldest = this.#byUuid.keys().next();
+      if (oldest.done !== true) this.#byUuid.delete(oldest.value);
+    }
+    this.#byUuid.set(job.uuid, { job, json });
+    return json;
+  }
+}
+
 export function jobsResource(jobs: JobService): ResourceSpec {
+  const memo = new JobJsonMemo();
   return {
     kind: 'collection',
     tag: 'cluster',
@@ -37,9 +81,10 @@ export function jobsResource(jobs: JobService): ResourceSpec {
       param: 'uuid',
       notFoundTarget: 'uuid',
       summary: 'Retrieves a job',
+      stableRecords: true,
       get: async (uuid) => {
         const job = await jobs.get(uuid);
-        return job === undefined ? undefined : jobToJson(job);
+        return job === undefined ? undefined : memo.of(job);
       },
       operations: [
         {
