@@ -28,6 +28,7 @@ import { PackageService } from './core/services/package-service.js';
 import { UploadService } from './core/services/upload-service.js';
 import { buildApp } from './http/app.js';
 import type { ThrottleSettings } from './http/login-throttle.js';
+import { BatchedLogDestination } from './log-destination.js';
 import { loadServerCertificate } from './tls-certificate.js';
 
 /** When this build was made; reported in `version.full` (D20). */
@@ -70,7 +71,8 @@ async function readCaFiles(files: readonly string[]): Promise<string[]> {
 /** The composition root: wires the stores, the downloaders, the runner and the services into the HTTP app. */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { config } = options;
-  const logger = options.logger ?? pino({ level: config.logLevel });
+  const destination = options.logger === undefined ? new BatchedLogDestination(1) : null;
+  const logger = options.logger ?? pino({ level: config.logLevel }, destination ?? undefined);
   const clock = options.clock ?? systemClock;
   const ids = options.ids ?? randomIds;
   const notice = options.notice ?? ((line: string) => process.stdout.write(`${line}\n`));
@@ -226,6 +228,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         app.server.closeAllConnections();
         await closed;
         database.close();
+        await new Promise<void>((done) => {
+          logger.flush(() => {
+            done();
+          });
+        });
+        destination?.close();
       })();
       return closing;
     };
