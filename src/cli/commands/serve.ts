@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../../config/load-config.js';
+import { raiseMallocThresholds } from '../../malloc-thresholds.js';
 import { startServer } from '../../server.js';
 import { EXIT_FAILED, EXIT_OK, UsageError, type CliIo } from '../io.js';
 
@@ -56,6 +57,7 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
     if (err instanceof ConfigError) throw new UsageError(err.message);
     throw err;
   }
+  raiseMallocThresholds();
   let server;
   try {
     server = await startServer({
