@@ -5,11 +5,11 @@ import { failures, type JobFailure } from '../../core/errors.js';
 import { storageFailure } from './storage-failure.js';
 import type { TgzInspector } from './tgz-inspector.js';
 
-/** Size of the writes to the file, of the hash updates and of the inspector's inflate steps. */
+/** Size of the writes to the file, of the hash updates and of the inspector's steps. */
 export const SINK_UNIT = 1 << 20;
 /** Chunks at least this large are written as they are; smaller ones are copied into a 1 MiB batch. */
 const DIRECT_MIN = 256 * 1024;
-/** Batches being written and inflated at once; their writes go to distinct file offsets. */
+/** Batches being written (and, for compressed blocks, inflated) at once; their writes go to distinct file offsets. */
 const MAX_IN_FLIGHT = 4;
 const POOL_MAX = MAX_IN_FLIGHT + 2;
 /**
@@ -34,10 +34,10 @@ interface Waiter {
 /**
  * The one pass over a package's bytes: sha256, archive inspection and the file write, in 1 MiB units.
  *
- * Small chunks (sockets give 16-64 KiB) are copied into a 1 MiB batch, so the hash, zlib and the disk each
- * see one call per MiB instead of one per chunk; large chunks are used in place and their callback waits
- * until the write and the inspector are done with them. Up to two batches are written (pwritev at explicit
- * offsets) and inflated at once on the thread pool while the main thread hashes the next one.
+ * Small chunks (sockets give 16-64 KiB) are copied into a 1 MiB batch, so the hash, the inspector and the
+ * disk each see one call per MiB instead of one per chunk; large chunks are used in place and their callback
+ * waits until the write and the inspector are done with them. Up to four batches are written (pwritev at
+ * explicit offsets) on the thread pool while the main thread hashes and inspects the next one.
  *
  * Bytes beyond `maxBytes` fail the stream (tooLarge / uploadTooLarge) before anything of that chunk is
  * written. I/O errors fail it with `storageFailure`. The fd is closed only once no write is in flight, by
