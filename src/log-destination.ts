@@ -2,14 +2,11 @@ import { write, writeSync } from 'node:fs';
 
 const RETRY_MS = 10;
 const EXIT_RETRIES = 1000;
-/** How long a line may wait for others to share its write. */
-const GATHER_MS = 20;
-/** Characters after which a batch is written at once. */
-const BATCH_CHARS = 64 * 1024;
 
 /**
- * The server's pino destination: lines are gathered for up to GATHER_MS (or BATCH_CHARS) and written
- * together, with one write(2) on the thread pool, in order. It replaces sonic-boom, which measures the byte length of
+ * The server's pino destination: the lines of one turn of the event loop, and those that came while the
+ * previous batch was being written, are written together with one write(2) on the thread pool, in order.
+ * Lines are not held longer (a timer would let them outlive a young-generation GC and be promoted). It replaces sonic-boom, which measures the byte length of
  * its whole pending buffer on every line: under load that cost more than building the line.
  *
  * No line is lost on a graceful stop: the caller awaits flush() after the last request, and while lines are
@@ -18,8 +15,7 @@ const BATCH_CHARS = 64 * 1024;
 export class BatchedLogDestination {
   readonly #fd: number;
   #pending: string[] = [];
-  #pendingChars = 0;
-  #timer: NodeJS.Timeout | null = null;
+  #scheduled = false;
   /** A batch is being written; later lines wait for it, which keeps them in order. */
   #writing = false;
   #idle: (() => void)[] = [];
@@ -32,10 +28,10 @@ export class BatchedLogDestination {
   /** pino's stream interface. */
   write(line: string): boolean {
     this.#pending.push(line);
-    this.#pendingChars += line.length;
-    if (this.#writing) return true;
-    if (this.#pendingChars >= BATCH_CHARS) this.#startBatch();
-    else this.#timer ??= setTimeout(this.#startBatch, GATHER_MS);
+    if (!this.#writing && !this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(this.#startBatch);
+    }
     return true;
   }
 
@@ -55,17 +51,14 @@ export class BatchedLogDestination {
   }
 
   readonly #startBatch = (): void => {
-    if (this.#timer !== null) {
-      clearTimeout(this.#timer);
-      this.#timer = null;
-    }
+    this.#scheduled = false;
+    if (this.#writing) return;
     if (this.#pending.length === 0) {
       this.#settle();
       return;
     }
     const batch = this.#pending.join('');
     this.#pending = [];
-    this.#pendingChars = 0;
     this.#writing = true;
     this.#writeText(batch);
   };

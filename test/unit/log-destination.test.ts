@@ -47,6 +47,21 @@ void describe('BatchedLogDestination', () => {
     assert.equal(readFileSync(path, 'utf8'), expected.join(''));
   });
 
+  void it('keeps the order when flush() starts a batch that was scheduled', async (t) => {
+    const { path, fd } = await logFile(t);
+    const destination = new BatchedLogDestination(fd);
+    t.after(() => {
+      destination.close();
+    });
+    const lines = Array.from({ length: 300 }, (_, i) => `line ${i}\n`);
+    const first = flushed(destination);
+    for (const line of lines.slice(0, 100)) destination.write(line);
+    const second = flushed(destination);
+    for (const line of lines.slice(100)) destination.write(line);
+    await Promise.all([first, second, flushed(destination)]);
+    assert.equal(readFileSync(path, 'utf8'), lines.join(''));
+  });
+
   void it('calls flush back at once when nothing is pending', async (t) => {
     const { fd } = await logFile(t);
     const destination = new BatchedLogDestination(fd);
