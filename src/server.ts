@@ -8,6 +8,7 @@ import { HostPolicy } from './adapters/downloaders/host-policy.js';
 import { HttpDownloader } from './adapters/downloaders/http-downloader.js';
 import { resolveAllowed } from './adapters/downloaders/resolve-destination.js';
 import { FsImageStore } from './adapters/images/fs-image-store.js';
+import { startCheckpointer } from './adapters/storage/sqlite/sqlite-checkpointer.js';
 import { openSqliteDatabase, type SqliteDatabase } from './adapters/storage/sqlite/sqlite-database.js';
 import { SqliteJobStore } from './adapters/storage/sqlite/sqlite-job-store.js';
 import { SqlitePackageStore } from './adapters/storage/sqlite/sqlite-package-store.js';
@@ -60,8 +61,10 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+const DATABASE_FILE = 'clusterimage.db';
+
 export function openDatabase(dataDir: string): SqliteDatabase {
-  return openSqliteDatabase(join(dataDir, 'clusterimage.db'));
+  return openSqliteDatabase(join(dataDir, DATABASE_FILE));
 }
 
 async function readCaFiles(files: readonly string[]): Promise<string[]> {
@@ -80,6 +83,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   await mkdir(dataDir, { recursive: true });
 
   const database = openDatabase(dataDir);
+  const checkpointer = startCheckpointer(database, join(dataDir, DATABASE_FILE));
   try {
     const jobStore = new SqliteJobStore(database);
     const packageStore = new SqlitePackageStore(database);
@@ -227,6 +231,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         await runner.shutdown();
         app.server.closeAllConnections();
         await closed;
+        await checkpointer.stop();
         database.close();
         await new Promise<void>((done) => {
           logger.flush(() => {
@@ -239,6 +244,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     };
     return { app, url, port, recovery, fingerprint, database, close };
   } catch (err) {
+    await checkpointer.stop();
     database.close();
     throw err;
   }

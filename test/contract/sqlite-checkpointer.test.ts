@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { statSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
+import { startCheckpointer } from '../../src/adapters/storage/sqlite/sqlite-checkpointer.js';
+import { openSqliteDatabase } from '../../src/adapters/storage/sqlite/sqlite-database.js';
+
+/** Rows of ~2 KiB: 3000 of them are ~1500 WAL pages, past SQLite's default auto-checkpoint of 1000. */
+function fill(db: ReturnType<typeof openSqliteDatabase>['db'], rows: number): void {
+  db.exec('CREATE TABLE IF NOT EXISTS filler (id INTEGER PRIMARY KEY, body TEXT NOT NULL)');
+  const insert = db.prepare('INSERT INTO filler (body) VALUES (?)');
+  // One commit per row, as the stores do: each commit is where SQLite would auto-checkpoint.
+  for (let i = 0; i < rows; i++) insert.run('x'.repeat(2000));
+}
+
+void test('the worker checkpoints the WAL into the database file, and the main connection no longer does', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'clusterimage-ckpt-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const file = join(dir, 'test.db');
+  const database = openSqliteDatabase(file);
+  const checkpointer = startCheckpointer(database, file);
+  t.after(async () => {
+    await checkpointer.stop();
+    database.close();
+  });
+  assert.equal(database.db.pragma('wal_autocheckpoint', { simple: true }), 20_000);
+
+  const before = statSync(file).size;
+  fill(database.db, 3000);
+  // The data reaches the database file only through a checkpoint, and only the worker runs them now.
+  const deadline = Date.now() + 30_000;
+  while (statSync(file).size <= before + 5_000_000 && Date.now() < deadline) await delay(100);
+  assert.ok(statSync(file).size > before + 5_000_000, 'the worker did not checkpoint within 30 s');
+});
+
+void test('stop restores the default auto-checkpoint, waits for the worker, and may be called twice', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'clusterimage-ckpt-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const file = join(dir, 'test.db');
+  const database = openSqliteDatabase(file);
+  const checkpointer = startCheckpointer(database, file);
+  await Promise.all([checkpointer.stop(), checkpointer.stop()]);
+  assert.equal(database.db.pragma('wal_autocheckpoint', { simple: true }), 1000);
+  database.close();
+});
+
+void test('a worker that cannot open the file leaves the fallback in charge and stops cleanly', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'clusterimage-ckpt-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const database = openSqliteDatabase(join(dir, 'real.db'));
+  const checkpointer = startCheckpointer(database, join(dir, 'missing.db'));
+  fill(database.db, 10);
+  await checkpointer.stop();
+  database.close();
+});
