@@ -6,8 +6,9 @@ const EXIT_RETRIES = 1000;
 /**
  * The server's pino destination: the lines of one turn of the event loop, and those that came while the
  * previous batch was being written, are written together with one write(2) on the thread pool, in order.
- * Lines are not held longer (a timer would let them outlive a young-generation GC and be promoted). It replaces sonic-boom, which measures the byte length of
- * its whole pending buffer on every line: under load that cost more than building the line.
+ * Lines are not held longer: a timer would let them outlive a young-generation GC and be promoted. It
+ * replaces sonic-boom, which measures the byte length of its whole pending buffer on every line: under load
+ * that cost more than building the line.
  *
  * No line is lost on a graceful stop: the caller awaits flush() after the last request, and while lines are
  * pending the event loop stays alive. Lines still pending at process exit are written synchronously.
