@@ -17,7 +17,7 @@ import { buildPackageBuffer } from '../../src/adapters/images/package-writer.js'
 import { startHttpOrigin } from '../helpers/http-origin.js';
 import { basicAuth } from '../helpers/multipart.js';
 import { whenEntry } from '../helpers/poll.js';
-import { allJobs, assertInterrupted, assertReconciled } from '../helpers/repository-checks.js';
+import { allJobs, assertInterrupted, assertReconciled, databaseFile } from '../helpers/repository-checks.js';
 import {
   integrityCheck,
   PROCESS_ADMIN_PASSWORD,
@@ -27,7 +27,6 @@ import {
 import { jobHrefOf } from '../helpers/wait-for-job.js';
 
 const CONFIG = { minFreeBytes: 0, logLevel: 'warn' };
-const dbOf = (dataDir: string): string => join(dataDir, 'clusterimage.db');
 
 /** Writes a raw DELETE on a fresh connection; resolves once the bytes are handed to the kernel. */
 function rawDelete(srv: ServerProcess, version: string): Promise<void> {
@@ -106,7 +105,7 @@ test('kill -9 during package deletes: each package is whole with its record or g
   for (const kill of kills) {
     const uuid = await kill.run(srv);
     await srv.kill9();
-    assert.equal(integrityCheck(dbOf(dataDir)), 'ok', `database after the kill at "${kill.what}"`);
+    assert.equal(integrityCheck(databaseFile(dataDir)), 'ok', `database after the kill at "${kill.what}"`);
     srv = await spawnServer(t, { dataDir, config: CONFIG });
     await assertReconciled(srv.api, dataDir);
     const description = `DELETE /api/cluster/software/packages/${kill.version}`;
@@ -127,5 +126,5 @@ test('kill -9 during package deletes: each package is whole with its record or g
     await assertReconciled(srv.api, dataDir);
   }
   assert.equal(await srv.stop(), 0);
-  assert.equal(integrityCheck(dbOf(dataDir)), 'ok');
+  assert.equal(integrityCheck(databaseFile(dataDir)), 'ok');
 });

@@ -26,7 +26,9 @@ import { pollUntil, whenEntry } from '../helpers/poll.js';
 import {
   assertInterrupted,
   assertReconciled,
+  databaseFile,
   INTERRUPTED,
+  stagedBytes,
   stagingFiles,
 } from '../helpers/repository-checks.js';
 import { integrityCheck, spawnServer, type ServerProcess } from '../helpers/server-process.js';
@@ -34,20 +36,6 @@ import { jobHrefOf } from '../helpers/wait-for-job.js';
 
 const MIB = 1048576;
 const CONFIG = { minFreeBytes: 0, logLevel: 'warn' };
-
-const dbOf = (dataDir: string): string => join(dataDir, 'clusterimage.db');
-
-async function stagedBytes(dataDir: string): Promise<number> {
-  let total = 0;
-  for (const name of await stagingFiles(dataDir)) {
-    try {
-      total += (await stat(join(dataDir, 'packages', '.staging', name))).size;
-    } catch {
-      // removed meanwhile
-    }
-  }
-  return total;
-}
 
 async function jobOf(
   srv: ServerProcess,
@@ -59,7 +47,7 @@ async function jobOf(
 }
 
 async function restartAndCheck(t: TestContext, killed: ServerProcess): Promise<ServerProcess> {
-  assert.equal(integrityCheck(dbOf(killed.dataDir)), 'ok', 'the database as the kill left it');
+  assert.equal(integrityCheck(databaseFile(killed.dataDir)), 'ok', 'the database as the kill left it');
   const next = await spawnServer(t, { dataDir: killed.dataDir, config: CONFIG });
   await assertReconciled(next.api, next.dataDir);
   return next;
@@ -107,7 +95,7 @@ test('kill -9 during a download transfer: the job ends interrupted, the partial 
   const cancel = await second.api('PATCH', `${jobHrefOf(again.json)}?action=cancel`);
   assert.equal(cancel.status, 200, cancel.text);
   assert.equal(await second.stop(), 0);
-  assert.equal(integrityCheck(dbOf(second.dataDir)), 'ok');
+  assert.equal(integrityCheck(databaseFile(second.dataDir)), 'ok');
   assert.deepEqual(await stagingFiles(second.dataDir), []);
 });
 
@@ -181,5 +169,5 @@ test('kill -9 during the commit of a download: the package is whole with its rec
     }
   }
   assert.equal(await srv.stop(), 0);
-  assert.equal(integrityCheck(dbOf(dataDir)), 'ok');
+  assert.equal(integrityCheck(databaseFile(dataDir)), 'ok');
 });

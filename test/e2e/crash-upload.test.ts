@@ -16,25 +16,19 @@ import { test } from 'node:test';
 import { writePackage } from '../../src/adapters/images/package-writer.js';
 import { basicAuth, CLOSING, partHead, startUpload } from '../helpers/multipart.js';
 import { pollUntil, whenEntry } from '../helpers/poll.js';
-import { assertInterrupted, assertReconciled, allJobs, stagingFiles } from '../helpers/repository-checks.js';
+import {
+  assertInterrupted,
+  assertReconciled,
+  allJobs,
+  databaseFile,
+  stagedBytes,
+  stagingFiles,
+} from '../helpers/repository-checks.js';
 import { integrityCheck, PROCESS_ADMIN_PASSWORD, spawnServer } from '../helpers/server-process.js';
 
 const MIB = 1048576;
 const CONFIG = { minFreeBytes: 0, logLevel: 'warn' };
 const AUTH = basicAuth('admin', PROCESS_ADMIN_PASSWORD);
-const dbOf = (dataDir: string): string => join(dataDir, 'clusterimage.db');
-
-async function stagedBytes(dataDir: string): Promise<number> {
-  let total = 0;
-  for (const name of await stagingFiles(dataDir)) {
-    try {
-      total += (await stat(join(dataDir, 'packages', '.staging', name))).size;
-    } catch {
-      // removed meanwhile
-    }
-  }
-  return total;
-}
 
 test('kill -9 while an upload body streams in: the upload job ends interrupted, nothing is left', async (t) => {
   const first = await spawnServer(t, { config: CONFIG });
@@ -61,7 +55,7 @@ test('kill -9 while an upload body streams in: the upload job ends interrupted, 
   const outcome = await upload.done;
   assert.ok('error' in outcome, 'the client sees the connection break');
   assert.ok((await stagingFiles(first.dataDir)).length > 0, 'the kill left a temporary file behind');
-  assert.equal(integrityCheck(dbOf(first.dataDir)), 'ok');
+  assert.equal(integrityCheck(databaseFile(first.dataDir)), 'ok');
 
   const second = await spawnServer(t, { dataDir: first.dataDir, config: CONFIG });
   await assertReconciled(second.api, second.dataDir);
@@ -70,7 +64,7 @@ test('kill -9 while an upload body streams in: the upload job ends interrupted, 
   const status = await second.api('GET', '/api/cluster/software/download?fields=state');
   assert.deepEqual(status.json, { state: 'not_started' });
   assert.equal(await second.stop(), 0);
-  assert.equal(integrityCheck(dbOf(second.dataDir)), 'ok');
+  assert.equal(integrityCheck(databaseFile(second.dataDir)), 'ok');
 });
 
 test('kill -9 during the commit of an upload: the package is whole with its record, or absent with it', async (t) => {
@@ -97,7 +91,7 @@ test('kill -9 during the commit of an upload: the package is whole with its reco
   await linked;
   await first.kill9();
   await upload.done;
-  assert.equal(integrityCheck(dbOf(first.dataDir)), 'ok');
+  assert.equal(integrityCheck(databaseFile(first.dataDir)), 'ok');
 
   const second = await spawnServer(t, { dataDir: first.dataDir, config: CONFIG });
   await assertReconciled(second.api, second.dataDir);
@@ -117,5 +111,5 @@ test('kill -9 during the commit of an upload: the package is whole with its reco
     assert.equal((await stat(join(repo, name))).size, written.bytes);
   }
   assert.equal(await second.stop(), 0);
-  assert.equal(integrityCheck(dbOf(second.dataDir)), 'ok');
+  assert.equal(integrityCheck(databaseFile(second.dataDir)), 'ok');
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ApiOptions, ApiResponse } from './with-server.js';
 
@@ -32,6 +32,24 @@ export async function repositoryFiles(dataDir: string): Promise<string[]> {
 /** Whatever is in the temporary area. */
 export async function stagingFiles(dataDir: string): Promise<string[]> {
   return names(join(dataDir, 'packages', '.staging'));
+}
+
+/** The server's SQLite file in `dataDir`. */
+export function databaseFile(dataDir: string): string {
+  return join(dataDir, 'clusterimage.db');
+}
+
+/** Bytes in the staging folder now; a file removed while they are counted counts as empty. */
+export async function stagedBytes(dataDir: string): Promise<number> {
+  let total = 0;
+  for (const name of await stagingFiles(dataDir)) {
+    try {
+      total += (await stat(join(dataDir, 'packages', '.staging', name))).size;
+    } catch {
+      // removed meanwhile
+    }
+  }
+  return total;
 }
 
 export interface JobRow {
