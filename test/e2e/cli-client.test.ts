@@ -3,50 +3,33 @@
  * (HTTPS with its self-signed certificate) and to a loopback package origin in this test process.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { setTimeout as delay } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { startHttpOrigin, type HttpOrigin, type OriginOptions } from '../helpers/http-origin.js';
-import { buildPackageBuffer } from '../helpers/package-fixtures.js';
+import { buildPackageBuffer, tempDir } from '../helpers/package-fixtures.js';
+import { pollUntil } from '../helpers/poll.js';
+import {
+  ensureBuilt,
+  REPO_ROOT as ROOT,
+  startCli,
+  type CliOptions,
+  type CliResult,
+  type RunningCli,
+} from '../helpers/server-process.js';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BIN = join(ROOT, 'bin', 'clusterimage.js');
 const ADMIN_PASSWORD = 'Cl1-Adm1n-Secret';
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
 
 type Json = Record<string, unknown>;
 
-/** `bin/clusterimage.js` runs `dist/`; `npm run check` builds first, a lone run of this file builds once. */
-function ensureBuilt(): void {
-  if (existsSync(join(ROOT, 'dist', 'cli', 'commands', 'package-client.js'))) return;
-  const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-  const built = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: ROOT, encoding: 'utf8' });
-  assert.ok(existsSync(join(ROOT, 'dist', 'cli', 'commands', 'package-client.js')), `build failed:\n${built.stdout}${built.stderr}`);
-}
-ensureBuilt();
-
-async function pollUntil<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, deadlineMs = 30_000): Promise<T> {
-  const deadline = Date.now() + deadlineMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await delay(25);
-  }
-}
-
-async function tempDir(t: TestContext): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'clusterimage-cli-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
+await ensureBuilt();
 
 interface Server {
   readonly url: string;
@@ -57,7 +40,7 @@ interface Server {
 
 /** `clusterimage serve --port 0` over HTTPS in a temp data folder; stopped with SIGTERM after the test. */
 async function startServer(t: TestContext): Promise<Server> {
-  const dir = await tempDir(t);
+  const dir = await tempDir(t, 'clusterimage-cli-');
   const dataDir = join(dir, 'data');
   const configFile = join(dir, 'config.json');
   await writeFile(configFile, JSON.stringify({ minFreeBytes: 0 }));
@@ -82,49 +65,12 @@ async function startServer(t: TestContext): Promise<Server> {
   return { url, dataDir, certFile: join(dataDir, 'tls', 'server-cert.pem') };
 }
 
-interface CliResult {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-interface RunOptions {
-  readonly env?: Record<string, string>;
-  readonly stdin?: string;
-}
-
-interface Running {
-  readonly child: ChildProcess;
-  stderr(): string;
-  stdout(): string;
-  readonly done: Promise<CliResult>;
-}
-
-function startCli(args: readonly string[], options: RunOptions = {}): Running {
-  const child = spawn(process.execPath, [BIN, ...args], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', ...options.env },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  const out: string[] = [];
-  const err: string[] = [];
-  child.stdout.setEncoding('utf8').on('data', (s: string) => out.push(s));
-  child.stderr.setEncoding('utf8').on('data', (s: string) => err.push(s));
-  child.stdin.end(options.stdin ?? '');
-  const done = new Promise<CliResult>((done) => {
-    child.once('close', (code) => {
-      done({ code, stdout: out.join(''), stderr: err.join('') });
-    });
-  });
-  return { child, stdout: () => out.join(''), stderr: () => err.join(''), done };
-}
-
-function cli(args: readonly string[], options: RunOptions = {}): Promise<CliResult> {
+function cli(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
   return startCli(args, options).done;
 }
 
 /** A client bound to `srv`: URL and password from the environment, trust through --ca-file. */
-function clientOf(srv: Server): { run: (args: readonly string[], options?: RunOptions) => Promise<CliResult>; start: (args: readonly string[], options?: RunOptions) => Running } {
+function clientOf(srv: Server): { run: (args: readonly string[], options?: CliOptions) => Promise<CliResult>; start: (args: readonly string[], options?: CliOptions) => RunningCli } {
   const env = { CLUSTERIMAGE_URL: srv.url, CLUSTERIMAGE_PASSWORD: ADMIN_PASSWORD };
   const full = (args: readonly string[]): string[] => [...args, '--ca-file', srv.certFile];
   return {
@@ -438,7 +384,7 @@ test('package get, show, download-status, delete and job show against a loopback
 test('package upload: streamed with plain progress lines off a terminal, --json, --no-wait, duplicate name', async (t) => {
   const srv = await startServer(t);
   const { run } = clientOf(srv);
-  const dir = await tempDir(t);
+  const dir = await tempDir(t, 'clusterimage-cli-');
   const file = join(dir, 'custom_image.tgz');
   const made = await cli(['package', 'create', '--version', '9.20.1', '--size', String(3 * 1024 * 1024), file]);
   assert.equal(made.code, 0, show(made));
@@ -537,10 +483,10 @@ const SCRIPT = ['/usr/bin/script', '/bin/script'].find((p) => existsSync(p));
 
 test('on a terminal: the password is prompted for without echo, and uploads draw a live progress bar', { skip: SCRIPT === undefined ? 'no script(1) for a pseudo-terminal' : false }, async (t) => {
   const srv = await startServer(t);
-  const dir = await tempDir(t);
+  const dir = await tempDir(t, 'clusterimage-cli-');
   const file = join(dir, 'tty_image.tgz');
   assert.equal((await cli(['package', 'create', '--version', '9.24.1', '--size', String(2 * 1024 * 1024), file])).code, 0);
-  const onTerminal = (args: readonly string[], env: Record<string, string>): Running => {
+  const onTerminal = (args: readonly string[], env: Record<string, string>): RunningCli => {
     const command = [process.execPath, BIN, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
     const child = spawn(SCRIPT ?? 'script', ['-q', '-e', '-c', command, '/dev/null'], {
       cwd: ROOT,

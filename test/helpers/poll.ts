@@ -6,7 +6,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 /** Polls `check` until it returns a value other than undefined/false; throws past the deadline naming `what`. */
 export async function pollUntil<T>(
   what: string,
-  check: () => Promise<T | undefined | false>,
+  check: () => T | undefined | false | Promise<T | undefined | false>,
   options: { deadlineMs?: number; intervalMs?: number } = {},
 ): Promise<T> {
   const deadline = Date.now() + (options.deadlineMs ?? 30_000);

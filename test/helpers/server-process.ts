@@ -189,12 +189,20 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Runs `node bin/clusterimage.js <args>` to completion, feeding `stdin`. */
-export async function runCli(
-  args: readonly string[],
-  options: { stdin?: string; env?: Record<string, string> } = {},
-): Promise<CliResult> {
-  await ensureBuilt();
+export interface CliOptions {
+  readonly stdin?: string;
+  readonly env?: Record<string, string>;
+}
+
+export interface RunningCli {
+  readonly child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  readonly done: Promise<CliResult>;
+}
+
+/** Starts `node bin/clusterimage.js <args>` (built already) with only PATH and `env`, feeding `stdin`. */
+export function startCli(args: readonly string[], options: CliOptions = {}): RunningCli {
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', ...options.env },
@@ -202,17 +210,21 @@ export async function runCli(
   });
   const out: string[] = [];
   const err: string[] = [];
-  child.stdout.setEncoding('utf8');
-  child.stderr.setEncoding('utf8');
-  child.stdout.on('data', (s: string) => out.push(s));
-  child.stderr.on('data', (s: string) => err.push(s));
+  child.stdout.setEncoding('utf8').on('data', (s: string) => out.push(s));
+  child.stderr.setEncoding('utf8').on('data', (s: string) => err.push(s));
   child.stdin.end(options.stdin ?? '');
-  const code = await new Promise<number | null>((resolveExit) => {
-    child.once('close', (c) => {
-      resolveExit(c);
+  const done = new Promise<CliResult>((resolveDone) => {
+    child.once('close', (code) => {
+      resolveDone({ code, stdout: out.join(''), stderr: err.join('') });
     });
   });
-  return { code, stdout: out.join(''), stderr: err.join('') };
+  return { child, stdout: () => out.join(''), stderr: () => err.join(''), done };
+}
+
+/** Runs `node bin/clusterimage.js <args>` to completion, feeding `stdin`. */
+export async function runCli(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
+  await ensureBuilt();
+  return startCli(args, options).done;
 }
 
 /** `PRAGMA integrity_check` on a database file, opened read-only; 'ok' when sound. */
