@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { startCheckpointer } from '../../src/adapters/storage/sqlite/sqlite-checkpointer.js';
 import { openSqliteDatabase } from '../../src/adapters/storage/sqlite/sqlite-database.js';
+import { tempDir } from '../helpers/package-fixtures.js';
 
 /** Rows of ~2 KiB: 3000 of them are ~1500 WAL pages, past SQLite's default auto-checkpoint of 1000. */
 function fill(db: ReturnType<typeof openSqliteDatabase>['db'], rows: number): void {
@@ -17,8 +16,7 @@ function fill(db: ReturnType<typeof openSqliteDatabase>['db'], rows: number): vo
 }
 
 void test('the worker checkpoints the WAL into the database file, and the main connection no longer does', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'clusterimage-ckpt-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
+  const dir = await tempDir(t, 'clusterimage-ckpt-');
   const file = join(dir, 'test.db');
   const database = openSqliteDatabase(file);
   const checkpointer = startCheckpointer(database, file);
@@ -37,8 +35,7 @@ void test('the worker checkpoints the WAL into the database file, and the main c
 });
 
 void test('stop restores the default auto-checkpoint, waits for the worker, and may be called twice', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'clusterimage-ckpt-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
+  const dir = await tempDir(t, 'clusterimage-ckpt-');
   const file = join(dir, 'test.db');
   const database = openSqliteDatabase(file);
   const checkpointer = startCheckpointer(database, file);
@@ -48,8 +45,7 @@ void test('stop restores the default auto-checkpoint, waits for the worker, and 
 });
 
 void test('a worker that cannot open the file leaves the fallback in charge and stops cleanly', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'clusterimage-ckpt-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
+  const dir = await tempDir(t, 'clusterimage-ckpt-');
   const database = openSqliteDatabase(join(dir, 'real.db'));
   const checkpointer = startCheckpointer(database, join(dir, 'missing.db'));
   fill(database.db, 10);
