@@ -73,10 +73,6 @@ export class GunzipReader {
     this.#onData = onData;
   }
 
-  get failed(): boolean {
-    return this.#state === 'failed';
-  }
-
   write(chunk: Buffer, done: () => void): void {
     if (this.#state === 'failed' || this.#state === 'padding') {
       done();
@@ -92,13 +88,11 @@ export class GunzipReader {
     this.#drain();
   }
 
-  /** Ends the input: true when it was a complete gzip stream. Call after every `write` callback has run. */
-  async end(): Promise<boolean> {
-    if (this.#state === 'zlib') {
-      // The deflate stream did not end before the input did: there is no trailer.
-      this.#fail();
-      return false;
-    }
+  /**
+   * Ends the input: resolves true when it was a complete gzip stream. Call after every `write` callback has
+   * run. In the zlib state the deflate stream did not end before the input did, so the trailer is missing.
+   */
+  end(): Promise<boolean> {
     const complete = this.#state === 'padding' || (this.#state === 'member' && this.#members > 0);
     if (!complete) this.#fail();
     return Promise.resolve(complete);
