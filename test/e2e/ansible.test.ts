@@ -4,8 +4,9 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { buildPackageBuffer } from '../../src/adapters/images/package-writer.js';
-import { serve, tmp } from '../helpers/cli-process.js';
 import { startHttpOrigin } from '../helpers/http-origin.js';
+import { tempDir } from '../helpers/package-fixtures.js';
+import { serveCli } from '../helpers/server-process.js';
 
 /**
  * NetApp's own Ansible collection (netapp.ontap, from Debian's `ansible` package, which .ci/run installs)
@@ -56,7 +57,7 @@ test(
   'the netapp.ontap Ansible collection downloads, lists and removes a package',
   { skip: hasAnsible ? false : 'ansible-playbook is not installed (.ci/run installs it)' },
   async (t) => {
-    const dir = await tmp(t);
+    const dir = await tempDir(t, 'clusterimage-e2e-');
     const origin = await startHttpOrigin({
       files: {
         '/images/9171_q_image.tgz': buildPackageBuffer({
@@ -67,7 +68,7 @@ test(
       modes: { '/images/9999_q_image.tgz': { kind: 'notFound' } },
     });
     t.after(() => origin.close());
-    const { url } = await serve(t, ['--port', '0', '--data-dir', join(dir, 'data')], {
+    const { url } = await serveCli(t, ['--port', '0', '--data-dir', join(dir, 'data')], {
       CLUSTERIMAGE_ADMIN_PASSWORD: 'ansible-Pw-1',
     });
     const port = new URL(url).port;

@@ -4,7 +4,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Agent, request } from 'undici';
-import { run, serve, tmp } from '../helpers/cli-process.js';
+import { tempDir } from '../helpers/package-fixtures.js';
+import { runCli, serveCli } from '../helpers/server-process.js';
 
 const insecure = new Agent({ connect: { rejectUnauthorized: false } });
 
@@ -40,36 +41,37 @@ async function get(url: string, user: string, password: string, method = 'GET', 
 }
 
 test('first start: HTTPS with a self-signed certificate, a generated admin password printed once', async (t) => {
-  const dir = await tmp(t);
-  const { p, url } = await serve(t, ['--port', '0', '--data-dir', dir]);
+  const dir = await tempDir(t, 'clusterimage-e2e-');
+  const srv = await serveCli(t, ['--port', '0', '--data-dir', dir]);
+  const { url } = srv;
   assert.match(url, /^https:\/\/127\.0\.0\.1:\d+$/);
-  const password = /Created user "admin" with password: (\S+)/.exec(p.out())?.[1];
-  assert.ok(password, p.out());
-  const fingerprint = /SHA-256 fingerprint ([0-9A-F:]{95})/.exec(p.out())?.[1];
-  assert.ok(fingerprint, p.out());
+  const password = /Created user "admin" with password: (\S+)/.exec(srv.stdout())?.[1];
+  assert.ok(password, srv.stdout());
+  const fingerprint = /SHA-256 fingerprint ([0-9A-F:]{95})/.exec(srv.stdout())?.[1];
+  assert.ok(fingerprint, srv.stdout());
   const cert = new X509Certificate(await readFile(join(dir, 'tls', 'server-cert.pem')));
   assert.equal(cert.fingerprint256, fingerprint);
   const res = await get(`${url}/api/cluster`, 'admin', password);
   assert.equal(res.status, 200);
   assert.equal((JSON.parse(res.text) as { name: string }).name, 'cluster1');
 
-  p.child.kill('SIGTERM');
-  assert.equal(await p.exited, 0, 'SIGTERM shuts down cleanly');
-  const again = await serve(t, ['--port', '0', '--data-dir', dir]);
-  assert.ok(!again.p.out().includes('Created user'), 'the password is printed only on the first start');
-  assert.match(again.p.out(), new RegExp(`Using the TLS certificate; SHA-256 fingerprint ${fingerprint}`));
+  srv.child.kill('SIGTERM');
+  assert.equal((await srv.done).code, 0, 'SIGTERM shuts down cleanly');
+  const again = await serveCli(t, ['--port', '0', '--data-dir', dir]);
+  assert.ok(!again.stdout().includes('Created user'), 'the password is printed only on the first start');
+  assert.match(again.stdout(), new RegExp(`Using the TLS certificate; SHA-256 fingerprint ${fingerprint}`));
   const res2 = await get(`${again.url}/api/cluster`, 'admin', password);
   assert.equal(res2.status, 200);
 });
 
 test('settings: defaults < file < environment < flags; a bad value names the setting', async (t) => {
-  const dir = await tmp(t);
+  const dir = await tempDir(t, 'clusterimage-e2e-');
   const cfg = join(dir, 'config.yaml');
   await writeFile(
     cfg,
     `clusterName: filecluster\nclusterVersion: 9.13.1\nport: 1\ninsecureHttp: true\ndataDir: ${join(dir, 'from-file')}\n`,
   );
-  const { url } = await serve(t, ['--config', cfg, '--port', '0'], {
+  const { url } = await serveCli(t, ['--config', cfg, '--port', '0'], {
     CLUSTERIMAGE_PORT: '2',
     CLUSTERIMAGE_DATA_DIR: join(dir, 'from-env'),
     CLUSTERIMAGE_ADMIN_PASSWORD: 'pw-from-env',
@@ -81,24 +83,24 @@ test('settings: defaults < file < environment < flags; a bad value names the set
   assert.equal(body.version.major, 13);
   await readFile(join(dir, 'from-env', 'clusterimage.db'));
 
-  const bad = run(['serve', '--port', 'eighty', '--data-dir', dir]);
-  assert.equal(await bad.exited, 2);
-  assert.match(bad.err(), /--port.*"port" must be an integer/);
-  const badEnv = run(['serve', '--data-dir', dir], { CLUSTERIMAGE_PORT: '70000' });
-  assert.equal(await badEnv.exited, 2);
-  assert.match(badEnv.err(), /CLUSTERIMAGE_PORT.*"port" must be at most 65535/);
+  const bad = await runCli(['serve', '--port', 'eighty', '--data-dir', dir]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--port.*"port" must be an integer/);
+  const badEnv = await runCli(['serve', '--data-dir', dir], { env: { CLUSTERIMAGE_PORT: '70000' } });
+  assert.equal(badEnv.code, 2);
+  assert.match(badEnv.stderr, /CLUSTERIMAGE_PORT.*"port" must be at most 65535/);
   await writeFile(cfg, 'jobRetentionSeconds: -5\n');
-  const badFile = run(['serve', '--config', cfg, '--data-dir', dir]);
-  assert.equal(await badFile.exited, 2);
-  assert.match(badFile.err(), /config\.yaml.*"jobRetentionSeconds" must be at least 0/);
+  const badFile = await runCli(['serve', '--config', cfg, '--data-dir', dir]);
+  assert.equal(badFile.code, 2);
+  assert.match(badFile.stderr, /config\.yaml.*"jobRetentionSeconds" must be at least 0/);
   await writeFile(cfg, 'colour: blue\n');
-  const unknown = run(['serve', '--config', cfg, '--data-dir', dir]);
-  assert.equal(await unknown.exited, 2);
-  assert.match(unknown.err(), /unknown setting "colour"/);
+  const unknown = await runCli(['serve', '--config', cfg, '--data-dir', dir]);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /unknown setting "colour"/);
 });
 
 test("a certificate and key of the user's own are served", async (t) => {
-  const dir = await tmp(t);
+  const dir = await tempDir(t, 'clusterimage-e2e-');
   const { generate } = await import('selfsigned');
   const pems = await generate([{ name: 'commonName', value: 'own.example' }], {
     keyType: 'ec',
@@ -110,30 +112,29 @@ test("a certificate and key of the user's own are served", async (t) => {
     join(dir, 'c.yaml'),
     `tlsCertFile: ${join(dir, 'own-cert.pem')}\ntlsKeyFile: ${join(dir, 'own-key.pem')}\n`,
   );
-  const { p } = await serve(
+  const srv = await serveCli(
     t,
     ['--config', join(dir, 'c.yaml'), '--port', '0', '--data-dir', join(dir, 'data')],
     {
       CLUSTERIMAGE_ADMIN_PASSWORD: 'x',
     },
   );
-  assert.ok(p.out().includes(new X509Certificate(pems.cert).fingerprint256));
+  assert.ok(srv.stdout().includes(new X509Certificate(pems.cert).fingerprint256));
 });
 
 test('user add|list|passwd|delete work on a data folder, also while the server runs; roles apply', async (t) => {
-  const dir = await tmp(t);
-  const { url } = await serve(t, ['--port', '0', '--insecure-http', '--data-dir', dir], {
+  const dir = await tempDir(t, 'clusterimage-e2e-');
+  const { url } = await serveCli(t, ['--port', '0', '--insecure-http', '--data-dir', dir], {
     CLUSTERIMAGE_ADMIN_PASSWORD: 'adminpw',
   });
-  const add = run(
+  const add = await runCli(
     ['user', 'add', 'viewer', '--role', 'readonly', '--password-stdin', '--data-dir', dir],
-    {},
-    'view-pw-1\n',
+    { stdin: 'view-pw-1\n' },
   );
-  assert.equal(await add.exited, 0, add.err());
-  const list = run(['user', 'list', '--json', '--data-dir', dir]);
-  assert.equal(await list.exited, 0);
-  assert.deepEqual(JSON.parse(list.out()), [
+  assert.equal(add.code, 0, add.stderr);
+  const list = await runCli(['user', 'list', '--json', '--data-dir', dir]);
+  assert.equal(list.code, 0);
+  assert.deepEqual(JSON.parse(list.stdout), [
     { name: 'admin', role: 'admin' },
     { name: 'viewer', role: 'readonly' },
   ]);
@@ -150,37 +151,37 @@ test('user add|list|passwd|delete work on a data folder, also while the server r
     error: { message: 'not authorized for that command', code: '6' },
   });
 
-  const passwd = run(['user', 'passwd', 'viewer', '--password-stdin', '--data-dir', dir], {}, 'view-pw-2\n');
-  assert.equal(await passwd.exited, 0);
+  const passwd = await runCli(['user', 'passwd', 'viewer', '--password-stdin', '--data-dir', dir], {
+    stdin: 'view-pw-2\n',
+  });
+  assert.equal(passwd.code, 0);
   assert.equal(
     await statusOnceSettled(`${url}/api/cluster`, 'viewer', 'view-pw-1', 401),
     401,
     'the cached old password stops working',
   );
   assert.equal((await get(`${url}/api/cluster`, 'viewer', 'view-pw-2')).status, 200);
-  const del = run(['user', 'delete', 'viewer', '--data-dir', dir]);
-  assert.equal(await del.exited, 0);
+  const del = await runCli(['user', 'delete', 'viewer', '--data-dir', dir]);
+  assert.equal(del.code, 0);
   assert.equal(await statusOnceSettled(`${url}/api/cluster`, 'viewer', 'view-pw-2', 401), 401);
 
-  const dup = run(
+  const dup = await runCli(
     ['user', 'add', 'admin', '--role', 'admin', '--password-stdin', '--data-dir', dir],
-    {},
-    'x\n',
+    { stdin: 'x\n' },
   );
-  assert.equal(await dup.exited, 1);
-  const usage = run(
+  assert.equal(dup.code, 1);
+  const usage = await runCli(
     ['user', 'add', 'bob', '--role', 'root', '--password-stdin', '--data-dir', dir],
-    {},
-    'x\n',
+    { stdin: 'x\n' },
   );
-  assert.equal(await usage.exited, 2);
+  assert.equal(usage.code, 2);
   const db = await readFile(join(dir, 'clusterimage.db'));
   assert.ok(!db.includes('view-pw-2') && !db.includes('adminpw'), 'only hashes are stored');
 });
 
 test('API docs: the OpenAPI document is the committed one, the page and its assets are served locally', async (t) => {
-  const dir = await tmp(t);
-  const { url } = await serve(t, ['--port', '0', '--insecure-http', '--data-dir', dir], {
+  const dir = await tempDir(t, 'clusterimage-e2e-');
+  const { url } = await serveCli(t, ['--port', '0', '--insecure-http', '--data-dir', dir], {
     CLUSTERIMAGE_ADMIN_PASSWORD: 'pw',
   });
   const spec = await request(`${url}/docs/api/openapi.json`);
@@ -208,16 +209,17 @@ test('API docs: the OpenAPI document is the committed one, the page and its asse
 });
 
 test('SIGTERM while a download runs: the server stops, and the job has ended in failure, not left running', async (t) => {
-  const dir = await tmp(t);
+  const dir = await tempDir(t, 'clusterimage-e2e-');
   const { startHttpOrigin } = await import('../helpers/http-origin.js');
   const origin = await startHttpOrigin({
     files: { '/slow.tgz': Buffer.alloc(1_000_000, 1) },
     modes: { '/slow.tgz': { kind: 'trickleThenStop', bytes: 1000, intervalMs: 5 } },
   });
   t.after(() => origin.close());
-  const { p, url } = await serve(t, ['--port', '0', '--insecure-http', '--data-dir', dir], {
+  const srv = await serveCli(t, ['--port', '0', '--insecure-http', '--data-dir', dir], {
     CLUSTERIMAGE_ADMIN_PASSWORD: 'pw',
   });
+  const { url } = srv;
   const started = await get(
     `${url}/api/cluster/software/download`,
     'admin',
@@ -228,9 +230,9 @@ test('SIGTERM while a download runs: the server stops, and the job has ended in 
   assert.equal(started.status, 202);
   const href = (JSON.parse(started.text) as { job: { _links: { self: { href: string } } } }).job._links.self
     .href;
-  p.child.kill('SIGTERM');
-  assert.equal(await p.exited, 0);
-  const again = await serve(t, ['--port', '0', '--insecure-http', '--data-dir', dir]);
+  srv.child.kill('SIGTERM');
+  assert.equal((await srv.done).code, 0);
+  const again = await serveCli(t, ['--port', '0', '--insecure-http', '--data-dir', dir]);
   const job = JSON.parse((await get(`${again.url}${href}`, 'admin', 'pw')).text) as {
     state: string;
     message: string;

@@ -7,6 +7,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
+import { pollUntil } from './poll.js';
 import { callApi, type ApiOptions, type ApiResponse } from './with-server.js';
 
 /** The repository root (this file is test/helpers/server-process.ts). */
@@ -225,6 +226,38 @@ export function startCli(args: readonly string[], options: CliOptions = {}): Run
 export async function runCli(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
   await ensureBuilt();
   return startCli(args, options).done;
+}
+
+export interface ServingCli extends RunningCli {
+  /** The URL from the `listening on <url>` line. */
+  readonly url: string;
+}
+
+/**
+ * Starts `node bin/clusterimage.js serve <args>` with only PATH and `env`, adding no flags of its own (unlike
+ * spawnServer), and waits for the `listening on <url>` line on stdout. Stopped with SIGTERM after the test
+ * if still running.
+ */
+export async function serveCli(
+  t: TestContext,
+  args: readonly string[],
+  env: Record<string, string> = {},
+): Promise<ServingCli> {
+  await ensureBuilt();
+  const cli = startCli(['serve', ...args], { env });
+  const running = (): boolean => cli.child.exitCode === null && cli.child.signalCode === null;
+  t.after(async () => {
+    if (running()) cli.child.kill('SIGTERM');
+    await cli.done;
+  });
+  const url = await pollUntil('the listening line', () => {
+    const found = /listening on (\S+)/.exec(cli.stdout())?.[1];
+    if (found === undefined && !running()) throw new Error('serve exited before listening');
+    return found;
+  }).catch((err: unknown) => {
+    throw new Error(`${String(err)}; stdout: ${cli.stdout()} stderr: ${cli.stderr()}`);
+  });
+  return { ...cli, url };
 }
 
 /** `PRAGMA integrity_check` on a database file, opened read-only; 'ok' when sound. */
