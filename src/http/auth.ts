@@ -41,7 +41,7 @@ export function onRequestHook(auth: AuthService, throttle: LoginThrottle) {
     request: FastifyRequest,
     reply: FastifyReply,
     client: string,
-    creds: { name: string; password: string } | null,
+    header: string | undefined,
   ): Promise<boolean> => {
     const locked = throttle.lockedFor(client);
     if (locked > 0) {
@@ -49,7 +49,11 @@ export function onRequestHook(auth: AuthService, throttle: LoginThrottle) {
       sendError(request, reply, errors.tooManyFailedLogins(locked));
       return false;
     }
-    const principal = creds === null ? null : await auth.authenticate(creds.name, creds.password);
+    const creds = parseBasic(header);
+    const principal =
+      creds === null || header === undefined
+        ? null
+        : await auth.authenticate(creds.name, creds.password, { token: header });
     if (principal === null) {
       const wait = throttle.fail(client);
       if (wait > 0) await delay(wait);
@@ -75,8 +79,9 @@ export function onRequestHook(auth: AuthService, throttle: LoginThrottle) {
       return;
     }
     const client = request.ip;
-    const creds = parseBasic(request.headers.authorization);
-    const known = creds === null ? undefined : auth.cached(creds.name, creds.password);
+    const header = request.headers.authorization;
+    // The header is the cache's token: a pair verified before is known without decoding it again.
+    const known = header === undefined ? undefined : auth.cached(header);
     if (known !== undefined && throttle.lockedFor(client) === 0) {
       throttle.succeed(client);
       request.principal = known;
@@ -84,7 +89,7 @@ export function onRequestHook(auth: AuthService, throttle: LoginThrottle) {
       return;
     }
     // An answer sent here ends the request: done() is called only to go on to routing.
-    slowPath(request, reply, client, creds).then(
+    slowPath(request, reply, client, header).then(
       (proceed) => {
         if (proceed) done();
       },

@@ -17,8 +17,23 @@ export interface Principal {
   readonly role: Role;
 }
 
+/** The pair as one credential string, for callers that have no presented form of it. */
+export function pairToken(name: string, password: string): string {
+  return `${name}\0${password}`;
+}
+
+export interface AuthenticateOptions {
+  /**
+   * The credential exactly as the client presented it (an `Authorization` header), from which name and
+   * password were read; the cache is keyed on it, so a later request is recognised without parsing it.
+   * Invariant: one token always stands for one pair. Default: pairToken(name, password).
+   */
+  readonly token?: string;
+  readonly now?: number;
+}
+
 /**
- * Checks HTTP Basic credentials. A verified pair is cached under a keyed SHA-256 of `user:password`, with a
+ * Checks HTTP Basic credentials. A verified credential is cached under a keyed SHA-256 of its token, with a
  * random key made at start-up, so the cache never holds a password and the scrypt hash runs once per pair, not per request.
  * An entry is dropped when the user table's revision changes (any user added, removed or changed, also by
  * the CLI in another process) or after five minutes.
@@ -54,24 +69,29 @@ export class AuthService {
    * every request's profile. Length extension, HMAC's reason to exist, needs the digest, and these digests
    * never leave this map.
    */
-  #keyOf(name: string, password: string): string {
-    return hash('sha256', `${this.#key}\0${name}\0${password}`, 'base64');
+  #keyOf(token: string): string {
+    return hash('sha256', `${this.#key}\0${token}`, 'base64');
   }
 
   /**
    * The principal of a pair verified earlier, from memory and without waiting; undefined when
    * authenticate() must decide (never verified, expired, or the user table's revision is due for a re-read).
    */
-  cached(name: string, password: string, now = Date.now()): Principal | undefined {
+  cached(token: string, now = Date.now()): Principal | undefined {
     if (now - this.#revisionReadAt >= REVISION_TTL_MS) return undefined;
-    const hit = this.#cache.get(this.#keyOf(name, password));
+    const hit = this.#cache.get(this.#keyOf(token));
     return hit !== undefined && hit.revision === this.#revision && hit.expires > now
       ? hit.principal
       : undefined;
   }
 
-  async authenticate(name: string, password: string, now = Date.now()): Promise<Principal | null> {
-    const cacheKey = this.#keyOf(name, password);
+  async authenticate(
+    name: string,
+    password: string,
+    options: AuthenticateOptions = {},
+  ): Promise<Principal | null> {
+    const now = options.now ?? Date.now();
+    const cacheKey = this.#keyOf(options.token ?? pairToken(name, password));
     const revision = await this.#currentRevision(now);
     const hit = this.#cache.get(cacheKey);
     if (hit !== undefined && hit.revision === revision && hit.expires > now) return hit.principal;
