@@ -10,6 +10,7 @@ import type { DownloadService } from '../core/services/download-service.js';
 import type { JobService } from '../core/services/job-service.js';
 import type { PackageService } from '../core/services/package-service.js';
 import type { UploadService } from '../core/services/upload-service.js';
+import { accessLogger } from './access-log.js';
 import { onRequestHook } from './auth.js';
 import {
   clientErrorHandler,
@@ -49,6 +50,7 @@ export interface AppOptions {
 
 /** `password=` values never reach a log line, even in a rejected query string (§2.2). */
 export function redactUrl(url: string): string {
+  if (!url.includes('=')) return url;
   return url.replace(/([?&]password=)[^&]*/gi, '$1***');
 }
 
@@ -101,18 +103,16 @@ export async function buildApp(services: AppServices, options: AppOptions = {}):
     'onRequest',
     onRequestHook(services.auth, new LoginThrottle(options.throttle ?? DEFAULT_THROTTLE)),
   );
+  const logAccess = accessLogger(app.log);
   app.addHook('onResponse', (request, reply, done) => {
-    request.log.info(
-      {
-        method: request.method,
-        url: redactUrl(request.url),
-        status: reply.statusCode,
-        ms: Math.round(reply.elapsedTime * 10) / 10,
-        user: request.principal?.name,
-        remote: request.ip,
-      },
-      'request',
-    );
+    logAccess(request.log, {
+      method: request.method,
+      url: redactUrl(request.url),
+      status: reply.statusCode,
+      ms: Math.round(reply.elapsedTime * 10) / 10,
+      user: request.principal?.name,
+      remote: request.ip,
+    });
     done();
   });
 
