@@ -65,7 +65,7 @@ export class AuthService {
   }
 
   /**
-   * SHA-256 over the secret key followed by the pair, in one call: a fifth of an HMAC's cost, which showed in
+   * SHA-256 over the secret key followed by the token, in one call: a fifth of an HMAC's cost, which showed in
    * every request's profile. Length extension, HMAC's reason to exist, needs the digest, and these digests
    * never leave this map.
    */
@@ -74,7 +74,7 @@ export class AuthService {
   }
 
   /**
-   * The principal of a pair verified earlier, from memory and without waiting; undefined when
+   * The principal of a token verified earlier, from memory and without waiting; undefined when
    * authenticate() must decide (never verified, expired, or the user table's revision is due for a re-read).
    */
   cached(token: string, now = Date.now()): Principal | undefined {
