@@ -16,6 +16,7 @@ import { buildPackageBuffer, tempDir } from '../helpers/package-fixtures.js';
 import { pollUntil } from '../helpers/poll.js';
 import {
   ensureBuilt,
+  serveCli,
   REPO_ROOT as ROOT,
   startCli,
   type CliOptions,
@@ -44,23 +45,11 @@ async function startServer(t: TestContext): Promise<Server> {
   const dataDir = join(dir, 'data');
   const configFile = join(dir, 'config.json');
   await writeFile(configFile, JSON.stringify({ minFreeBytes: 0 }));
-  const child = spawn(process.execPath, [BIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, '--config', configFile], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', CLUSTERIMAGE_ADMIN_PASSWORD: ADMIN_PASSWORD, CLUSTERIMAGE_LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const output: string[] = [];
-  child.stdout.setEncoding('utf8').on('data', (s: string) => output.push(s));
-  child.stderr.setEncoding('utf8').on('data', (s: string) => output.push(s));
-  const exited = new Promise<void>((done) => child.once('exit', () => { done(); }));
-  t.after(async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    await exited;
-  });
-  const url = await pollUntil('the server to listen', () => {
-    if (child.exitCode !== null) throw new Error(`server exited:\n${output.join('')}`);
-    return /clusterimage listening on (\S+)/.exec(output.join(''))?.[1];
-  });
+  const { url } = await serveCli(
+    t,
+    ['--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, '--config', configFile],
+    { CLUSTERIMAGE_ADMIN_PASSWORD: ADMIN_PASSWORD, CLUSTERIMAGE_LOG_LEVEL: 'warn' },
+  );
   assert.match(url, /^https:\/\/127\.0\.0\.1:\d+$/);
   return { url, dataDir, certFile: join(dataDir, 'tls', 'server-cert.pem') };
 }
