@@ -39,7 +39,7 @@ const KNOBS: [string, string, string][] = [
   ['BENCH_SIZE_MIB', '2048', 'payload of the transfer fixture, MiB'],
   ['BENCH_API_SECONDS', '10', 'duration of each load run in the api scenario'],
   ['BENCH_API_CONNECTIONS', '50', 'connections of each load run'],
-  ['BENCH_API_RUNS', '1', 'load runs per side and phase (alternating)'],
+  ['BENCH_API_RUNS', '3', 'load runs per side and phase (alternating; the ratio is of the medians)'],
   ['BENCH_ACCEPT_N', '200', 'POST download accepts measured'],
   ['BENCH_ELD_CLIENTS', '200', 'concurrent polling clients in the eventloop scenario'],
   ['BENCH_ELD_SIZE_MIB', '1024', 'download size in the eventloop scenario, MiB'],

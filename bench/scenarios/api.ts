@@ -114,7 +114,7 @@ function loadRow(phase: string, who: string, rs: LoadResult[]): string[] {
 export async function apiScenario(ctx: BenchContext): Promise<Section> {
   const seconds = envInt('BENCH_API_SECONDS', 10, 1);
   const connections = envInt('BENCH_API_CONNECTIONS', 50, 1);
-  const runs = envInt('BENCH_API_RUNS', 1, 1);
+  const runs = envInt('BENCH_API_RUNS', 3, 1);
   const acceptCount = envInt('BENCH_ACCEPT_N', 200, 1);
   const small = await ctx.smallFixture();
   const big = await ctx.bigFixture();
