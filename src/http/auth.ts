@@ -22,6 +22,16 @@ export function parseBasic(header: string | undefined): { name: string; password
   return { name: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 
+/**
+ * The one spelling of a pair's Basic header (`Basic`, one space, canonical base64), under which a verified
+ * pair is cached. A client that spells it so is recognised from the header alone; any other spelling of the
+ * same pair (`basic`, extra spaces, loose base64) is decoded each time but finds the same entry, so no
+ * spelling makes the password hash run again, and the cache holds one entry per pair.
+ */
+export function basicToken(name: string, password: string): string {
+  return `Basic ${Buffer.from(`${name}:${password}`, 'utf8').toString('base64')}`;
+}
+
 /** Headers every answer carries, errors and the 401 included. */
 function setCommonHeaders(reply: FastifyReply): void {
   reply.header('cache-control', 'no-cache,no-store,must-revalidate');
@@ -51,9 +61,11 @@ export function onRequestHook(auth: AuthService, throttle: LoginThrottle) {
     }
     const creds = parseBasic(header);
     const principal =
-      creds === null || header === undefined
+      creds === null
         ? null
-        : await auth.authenticate(creds.name, creds.password, { token: header });
+        : await auth.authenticate(creds.name, creds.password, {
+            token: basicToken(creds.name, creds.password),
+          });
     if (principal === null) {
       const wait = throttle.fail(client);
       if (wait > 0) await delay(wait);
@@ -80,7 +92,7 @@ export function onRequestHook(auth: AuthService, throttle: LoginThrottle) {
     }
     const client = request.ip;
     const header = request.headers.authorization;
-    // The header is the cache's token: a pair verified before is known without decoding it again.
+    // A header spelt as basicToken() is the cache's own key: a pair verified before is known without decoding.
     const known = header === undefined ? undefined : auth.cached(header);
     if (known !== undefined && throttle.lockedFor(client) === 0) {
       throttle.succeed(client);

@@ -24,9 +24,9 @@ export function pairToken(name: string, password: string): string {
 
 export interface AuthenticateOptions {
   /**
-   * The credential exactly as the client presented it (an `Authorization` header), from which name and
-   * password were read; the cache is keyed on it, so a later request is recognised without parsing it.
-   * Invariant: one token always stands for one pair. Default: pairToken(name, password).
+   * The cache key's source: a string that stands for exactly this pair and no other (the HTTP layer passes the
+   * pair's canonical Basic header, so a client sending that header is recognised by cached() without decoding
+   * it). Default: pairToken(name, password).
    */
   readonly token?: string;
   readonly now?: number;
