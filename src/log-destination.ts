@@ -58,25 +58,19 @@ export class BatchedLogDestination {
       this.#settle();
       return;
     }
-    const batch = this.#pending.join('');
-    this.#pending = [];
+    const batch = this.#takePending();
     this.#writing = true;
-    this.#writeText(batch);
+    this.#writeFrom(batch, 0);
   };
 
-  #writeText(text: string): void {
-    write(this.#fd, text, null, 'utf8', (err, written) => {
-      if (err === null && written < Buffer.byteLength(text)) {
-        this.#writeFrom(Buffer.from(text, 'utf8'), written);
-        return;
-      }
-      this.#written(err, () => {
-        this.#writeText(text);
-      });
-    });
+  /** The pending lines as one buffer, encoded once: a short write is then resumed by byte offset. */
+  #takePending(): Buffer {
+    const batch = Buffer.from(this.#pending.join(''), 'utf8');
+    this.#pending = [];
+    return batch;
   }
 
-  /** The rest of a batch a write took only in part (a pipe, a signal). */
+  /** Writes `batch` from `offset` on, resuming after a write that took only part of it (a pipe, a signal). */
   #writeFrom(batch: Buffer, offset: number): void {
     write(this.#fd, batch, offset, batch.length - offset, null, (err, written) => {
       if (err === null && offset + written < batch.length) {
@@ -110,8 +104,7 @@ export class BatchedLogDestination {
 
   readonly #writeRestSync = (): void => {
     if (this.#pending.length === 0) return;
-    const rest = Buffer.from(this.#pending.join(''), 'utf8');
-    this.#pending = [];
+    const rest = this.#takePending();
     let offset = 0;
     for (let tries = 0; offset < rest.length && tries < EXIT_RETRIES; tries++) {
       try {
