@@ -12,16 +12,22 @@ declare module 'fastify' {
 }
 
 /** Whether the request has a body that neither Fastify nor readUnparsedBody has read yet. */
-export function hasUnreadBody(request: FastifyRequest): boolean {
+function hasUnreadBody(request: FastifyRequest): boolean {
   const hasBody =
     request.headers['transfer-encoding'] !== undefined ||
     (request.headers['content-length'] !== undefined && request.headers['content-length'] !== '0');
   return hasBody && request.rawBody === undefined && typeof request.body !== 'string';
 }
 
-/** Reads a GET/HEAD body, which Fastify does not parse, so that §2.2's rule can be applied to it. */
-export async function readUnparsedBody(request: FastifyRequest, limit: number): Promise<void> {
-  if (!hasUnreadBody(request)) return;
+/**
+ * Reads a GET/HEAD body, which Fastify does not parse, so that §2.2's rule can be applied to it. Returns
+ * undefined, not a promise, when there is nothing to read: nearly every GET, which then needs no await.
+ */
+export function readUnparsedBody(request: FastifyRequest, limit: number): Promise<void> | undefined {
+  return hasUnreadBody(request) ? readBody(request, limit) : undefined;
+}
+
+async function readBody(request: FastifyRequest, limit: number): Promise<void> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request.raw as AsyncIterable<Buffer>) {

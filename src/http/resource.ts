@@ -20,7 +20,7 @@ import {
   type QueryTarget,
 } from './query/index.js';
 import { renderOntap, sendOntap, sendOntapText, wantsPlainJson } from './render.js';
-import { checkBody, hasUnreadBody, parseJsonBody, readUnparsedBody, type BodyField } from './request-body.js';
+import { checkBody, parseJsonBody, readUnparsedBody, type BodyField } from './request-body.js';
 import { EmptyObject, ErrorEnvelope, JobLink, collectionOf } from './schemas/common.js';
 import { globalParamsDoc } from './openapi-params.js';
 
@@ -116,7 +116,8 @@ async function readGetRequest(
   keyFields: readonly string[],
   plain: ParsedQuery,
 ): Promise<ParsedQuery> {
-  if (hasUnreadBody(request)) await readUnparsedBody(request, ctx.bodyLimit);
+  const reading = readUnparsedBody(request, ctx.bodyLimit);
+  if (reading !== undefined) await reading;
   const raw = rawQueryOf(request);
   const query = raw === '' ? plain : parseQuery(raw, { target, fields, keyFields, defaultReturnTimeout: 15 });
   parseJsonBody(request);
