@@ -61,10 +61,8 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-const DATABASE_FILE = 'clusterimage.db';
-
 export function openDatabase(dataDir: string): SqliteDatabase {
-  return openSqliteDatabase(join(dataDir, DATABASE_FILE));
+  return openSqliteDatabase(join(dataDir, 'clusterimage.db'));
 }
 
 async function readCaFiles(files: readonly string[]): Promise<string[]> {
@@ -83,7 +81,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   await mkdir(dataDir, { recursive: true });
 
   const database = openDatabase(dataDir);
-  const checkpointer = startCheckpointer(database, join(dataDir, DATABASE_FILE));
+  const checkpointer = startCheckpointer(database);
   try {
     const jobStore = new SqliteJobStore(database);
     const packageStore = new SqlitePackageStore(database);

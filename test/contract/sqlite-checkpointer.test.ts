@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { statSync } from 'node:fs';
+import { statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -19,7 +19,7 @@ void test('the worker checkpoints the WAL into the database file, and the main c
   const dir = await tempDir(t, 'clusterimage-ckpt-');
   const file = join(dir, 'test.db');
   const database = openSqliteDatabase(file);
-  const checkpointer = startCheckpointer(database, file);
+  const checkpointer = startCheckpointer(database);
   t.after(async () => {
     await checkpointer.stop();
     database.close();
@@ -38,7 +38,7 @@ void test('stop restores the default auto-checkpoint, waits for the worker, and 
   const dir = await tempDir(t, 'clusterimage-ckpt-');
   const file = join(dir, 'test.db');
   const database = openSqliteDatabase(file);
-  const checkpointer = startCheckpointer(database, file);
+  const checkpointer = startCheckpointer(database);
   await Promise.all([checkpointer.stop(), checkpointer.stop()]);
   assert.equal(database.db.pragma('wal_autocheckpoint', { simple: true }), 1000);
   database.close();
@@ -46,8 +46,11 @@ void test('stop restores the default auto-checkpoint, waits for the worker, and 
 
 void test('a worker that cannot open the file leaves the fallback in charge and stops cleanly', async (t) => {
   const dir = await tempDir(t, 'clusterimage-ckpt-');
-  const database = openSqliteDatabase(join(dir, 'real.db'));
-  const checkpointer = startCheckpointer(database, join(dir, 'missing.db'));
+  const file = join(dir, 'real.db');
+  const database = openSqliteDatabase(file);
+  // The open connection keeps working on the unlinked file; the worker's fileMustExist open fails.
+  unlinkSync(file);
+  const checkpointer = startCheckpointer(database);
   fill(database.db, 10);
   await checkpointer.stop();
   database.close();

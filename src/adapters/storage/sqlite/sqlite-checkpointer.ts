@@ -47,7 +47,8 @@ export interface SqliteCheckpointer {
  * Here a worker thread with its own connection checkpoints every second, and the main connection's
  * auto-checkpoint is pushed out to a safety net.
  */
-export function startCheckpointer(database: SqliteDatabase, file: string): SqliteCheckpointer {
+export function startCheckpointer(database: SqliteDatabase): SqliteCheckpointer {
+  const file = database.db.name;
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
