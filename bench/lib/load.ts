@@ -18,6 +18,10 @@ export interface LoadSpec {
   readonly connections: number;
   readonly seconds: number;
   readonly headers?: Record<string, string>;
+  /** Stop after this many requests, if that comes before `seconds` are up (undici loop only). */
+  readonly requests?: number;
+  /** Headers and body timeout per request in ms, 0 for none (undici loop only; default 5000). */
+  readonly timeoutMs?: number;
 }
 
 export function loadToolName(): string {
@@ -78,7 +82,8 @@ async function runWrk(spec: LoadSpec): Promise<LoadResult> {
   return { tool: 'wrk', ...parseWrk(run.stdout) };
 }
 
-async function runUndiciLoad(spec: LoadSpec): Promise<LoadResult> {
+/** GET requests from a Node undici Pool, one loop per connection, until the time or the request count is used up. */
+export async function runUndiciLoad(spec: LoadSpec): Promise<LoadResult> {
   const url = new URL(spec.url);
   const pool = new Pool(url.origin, {
     connections: spec.connections,
@@ -90,11 +95,15 @@ async function runUndiciLoad(spec: LoadSpec): Promise<LoadResult> {
   const start = performance.now();
   const deadline = start + spec.seconds * 1000;
   const path = `${url.pathname}${url.search}`;
+  const limit = spec.requests ?? Infinity;
+  const timeoutMs = spec.timeoutMs ?? 5000;
+  let sent = 0;
   const worker = async (): Promise<void> => {
-    while (performance.now() < deadline) {
+    while (performance.now() < deadline && sent < limit) {
+      sent++;
       const t0 = performance.now();
       try {
-        const res = await pool.request({ path, method: 'GET', headers: spec.headers ?? {}, headersTimeout: 5000, bodyTimeout: 5000 });
+        const res = await pool.request({ path, method: 'GET', headers: spec.headers ?? {}, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
         await res.body.dump();
         if (res.statusCode < 200 || res.statusCode >= 400) errors++;
         latencies.push(performance.now() - t0);

@@ -1,6 +1,6 @@
 // Sends exactly N GET requests over 50 keep-alive connections and exits; used by instructions-per-request.sh.
 //   node --import tsx bench/tools/get-loop.ts <url> <N> [authorization header value]
-import { Pool } from 'undici';
+import { runUndiciLoad } from '../lib/load.js';
 
 const url = process.argv[2];
 const count = Number(process.argv[3]);
@@ -9,22 +9,16 @@ if (url === undefined || !Number.isInteger(count) || count < 1) {
   process.stderr.write('usage: get-loop.ts <url> <N> [authorization]\n');
   process.exit(2);
 }
-const target = new URL(url);
-const pool = new Pool(target.origin, { connections: 50 });
-const headers: Record<string, string> = auth === undefined || auth === '' ? {} : { authorization: auth };
-let sent = 0;
-let failed = 0;
-async function client(): Promise<void> {
-  while (sent < count) {
-    sent++;
-    const answer = await pool.request({ path: target.pathname, method: 'GET', headers });
-    if (answer.statusCode !== 200) failed++;
-    await answer.body.text();
-  }
-}
-await Promise.all(Array.from({ length: 50 }, client));
-await pool.close();
-if (failed > 0) {
-  process.stderr.write(`${failed} of ${count} answers were not 200\n`);
+const result = await runUndiciLoad({
+  url,
+  connections: 50,
+  seconds: 3600,
+  requests: count,
+  // Under valgrind a request may take far longer than the bench's 5 s limit.
+  timeoutMs: 0,
+  headers: auth === undefined || auth === '' ? {} : { authorization: auth },
+});
+if (result.errors > 0 || result.requests !== count) {
+  process.stderr.write(`${String(result.errors)} of ${String(count)} requests failed\n`);
   process.exit(1);
 }
