@@ -107,7 +107,8 @@ export class BenchContext {
     const root = join(this.workDir, `server-${n}-${name}`);
     const dataDir = join(root, 'data');
     mkdirSync(dataDir, { recursive: true });
-    const nodeArgs: string[] = [];
+    // Extra node flags for every server, e.g. BENCH_NODE_ARGS=--perf-basic-prof for `perf report` with JS frames.
+    const nodeArgs: string[] = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
     const extraEnv: Record<string, string> = { CLUSTERIMAGE_LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info' };
     if (this.cpuProfDir !== null) {
       mkdirSync(this.cpuProfDir, { recursive: true });

@@ -2,7 +2,7 @@
 # Instructions per GET /api/cluster/jobs/{uuid}, counted by valgrind's callgrind, for the real server (cached
 # Basic auth, info-level access log) and for bench/bare-fastify.ts serving the same job JSON. Instruction counts
 # do not depend on what else the machine is doing, unlike req/s here; they do not count time in the kernel.
-#   bench/tools/instructions-per-request.sh [N=5000]      (after npm run build; takes about 2 minutes)
+#   [LOG_LEVEL=info] bench/tools/instructions-per-request.sh [N=5000]   (after npm run build; about 2 minutes)
 set -euo pipefail
 N=${1:-5000}
 WARM=3000
@@ -32,7 +32,7 @@ count() { # name pid url auth -> prints instructions per request
 }
 
 mkdir "$WORK/data"
-CLUSTERIMAGE_ADMIN_PASSWORD=$PASSWORD CLUSTERIMAGE_LOG_LEVEL=info \
+CLUSTERIMAGE_ADMIN_PASSWORD=$PASSWORD CLUSTERIMAGE_LOG_LEVEL=${LOG_LEVEL:-info} \
   valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$WORK/server.out" \
   node bin/clusterimage.js serve --host 127.0.0.1 --port 0 --data-dir "$WORK/data" --insecure-http >"$WORK/server.log" 2>"$WORK/server.err" &
 SERVER=$!
