@@ -20,6 +20,7 @@ import { JobRunner } from './core/jobs/job-runner.js';
 import { recover, type RecoveryReport } from './core/jobs/recovery.js';
 import { systemClock, type Clock } from './core/ports/clock.js';
 import { randomIds, type IdSource } from './core/ports/id-source.js';
+import { AuditService } from './core/services/audit-service.js';
 import { AuthService, UserService } from './core/services/auth-service.js';
 import { ClusterService } from './core/services/cluster-service.js';
 import { DownloadService } from './core/services/download-service.js';
@@ -188,6 +189,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const packages = new PackageService(packageStore, images, runner, cluster);
     const jobs = new JobService(jobStore, runner, clock, config.jobRetentionSeconds);
     const auth = new AuthService(userStore);
+    const audit = await AuditService.load(stateStore);
 
     let fingerprint: string | null = null;
     let https: { key: string; cert: string } | null = null;
@@ -200,7 +202,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       );
     }
     const app = await buildApp(
-      { cluster, downloads, uploads, packages, jobs, runner, auth },
+      { cluster, downloads, uploads, packages, jobs, runner, auth, audit },
       {
         logger,
         https,

@@ -4,6 +4,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions
 import type { Logger } from 'pino';
 import { errors } from '../core/errors.js';
 import type { JobRunner } from '../core/jobs/job-runner.js';
+import type { AuditService } from '../core/services/audit-service.js';
 import type { AuthService } from '../core/services/auth-service.js';
 import type { ClusterService } from '../core/services/cluster-service.js';
 import type { DownloadService } from '../core/services/download-service.js';
@@ -26,6 +27,7 @@ import { clusterResource } from './routes/cluster.js';
 import { jobsResource } from './routes/cluster-jobs.js';
 import { downloadResource, historyResource, softwareResource } from './routes/software.js';
 import { packagesResource } from './routes/software-packages.js';
+import { securityAuditResource } from './routes/security-audit.js';
 import { registerUploadRoute } from './routes/software-upload.js';
 
 export interface AppServices {
@@ -36,6 +38,7 @@ export interface AppServices {
   readonly jobs: JobService;
   readonly runner: JobRunner;
   readonly auth: AuthService;
+  readonly audit: AuditService;
 }
 
 export interface AppOptions {
@@ -46,6 +49,10 @@ export interface AppOptions {
   readonly https?: { readonly key: string | Buffer; readonly cert: string | Buffer } | null;
   /** Longest a request may take (uploads included), in milliseconds. */
   readonly requestTimeoutMs?: number;
+}
+
+function isRead(method: string): boolean {
+  return method === 'GET' || method === 'HEAD' || method === 'OPTIONS';
 }
 
 /** `password=` values never reach a log line, even in a rejected query string (§2.2). */
@@ -104,7 +111,13 @@ export async function buildApp(services: AppServices, options: AppOptions = {}):
     onRequestHook(services.auth, new LoginThrottle(options.throttle ?? DEFAULT_THROTTLE)),
   );
   const logAccess = accessLogger(app.log);
+  const { audit } = services;
   app.addHook('onResponse', (request, reply, done) => {
+    // ONTAP's audit rule (`security audit -httpget off` by default): reads are logged only when they fail.
+    if (reply.statusCode < 400 && isRead(request.method) && !audit.auditsHttpReads) {
+      done();
+      return;
+    }
     logAccess(request.log, {
       method: request.method,
       url: redactUrl(request.url),
@@ -124,6 +137,7 @@ export async function buildApp(services: AppServices, options: AppOptions = {}):
   registerResource(app, packagesResource(services.packages), ctx);
   registerResource(app, historyResource(), ctx);
   registerResource(app, jobsResource(services.jobs), ctx);
+  registerResource(app, securityAuditResource(audit), ctx);
   registerUploadRoute(app, services.uploads, ctx);
 
   app.get('/docs/api/openapi.json', { schema: { hide: true } }, async (_request, reply) =>

@@ -18,6 +18,7 @@ export function openapiInfo(): SwaggerOptions {
       tags: [
         { name: 'cluster', description: 'Cluster identity and jobs' },
         { name: 'software', description: 'Software packages, download, upload and repository' },
+        { name: 'security', description: 'Audit settings: which requests get an access line' },
       ],
     },
   };
