@@ -1,8 +1,9 @@
 #!/bin/bash
 # Instructions per GET /api/cluster/jobs/{uuid}, counted by valgrind's callgrind, for the real server (cached
-# Basic auth, info-level access log) and for bench/bare-fastify.ts serving the same job JSON. Instruction counts
-# do not depend on what else the machine is doing, unlike req/s here; they do not count time in the kernel.
-#   [LOG_LEVEL=info] bench/tools/instructions-per-request.sh [N=5000]   (after npm run build; about 2 minutes)
+# Basic auth; by default no access line for a successful GET), the same with GET auditing on (an access line per
+# GET), and for bench/bare-fastify.ts serving the same job JSON. Instruction counts do not depend on what else
+# the machine is doing, unlike req/s here; they do not count time in the kernel.
+#   [LOG_LEVEL=info] bench/tools/instructions-per-request.sh [N=5000]   (after npm run build; about 3 minutes)
 set -euo pipefail
 N=${1:-5000}
 WARM=3000
@@ -31,13 +32,17 @@ count() { # name pid url auth -> prints instructions per request
   echo "$name: $((total / N)) instructions per request ($total for $N requests after $WARM warm-up)"
 }
 
-mkdir "$WORK/data"
-CLUSTERIMAGE_ADMIN_PASSWORD=$PASSWORD CLUSTERIMAGE_LOG_LEVEL=${LOG_LEVEL:-info} \
-  valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$WORK/server.out" \
-  node bin/clusterimage.js serve --host 127.0.0.1 --port 0 --data-dir "$WORK/data" --insecure-http >"$WORK/server.log" 2>"$WORK/server.err" &
-SERVER=$!
-wait_for "$WORK/server.log" 'listening on'
-URL=$(grep -o 'listening on [^ ]*' "$WORK/server.log" | head -1 | cut -d' ' -f3)
+start_server() { # name -> sets SERVER and URL
+  mkdir -p "$WORK/data"
+  CLUSTERIMAGE_ADMIN_PASSWORD=$PASSWORD CLUSTERIMAGE_LOG_LEVEL=${LOG_LEVEL:-info} \
+    valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$WORK/$1.out" \
+    node bin/clusterimage.js serve --host 127.0.0.1 --port 0 --data-dir "$WORK/data" --insecure-http >"$WORK/$1.log" 2>"$WORK/$1.err" &
+  SERVER=$!
+  wait_for "$WORK/$1.log" 'listening on'
+  URL=$(grep -o 'listening on [^ ]*' "$WORK/$1.log" | head -1 | cut -d' ' -f3)
+}
+
+start_server server
 # A job that ends at once: a download refused by a closed loopback port.
 JOB=$(curl -s -u "admin:$PASSWORD" -X POST "$URL/api/cluster/software/download?return_timeout=0" \
   -H 'content-type: application/json' -d '{"url":"http://127.0.0.1:1/instr_9101_q_image.tgz"}' | grep -o '"uuid":"[^"]*"' | cut -d'"' -f4)
@@ -48,6 +53,11 @@ for _ in $(seq 400); do
 done
 grep -q '"state":"failure"' "$WORK/job.json" || { echo "the job did not end: $(cat "$WORK/job.json")" >&2; exit 1; }
 count server "$SERVER" "$URL/api/cluster/jobs/$JOB" "$AUTH"
+
+# The same server with GET auditing on: every successful GET gets its access line (ONTAP's -httpget on).
+start_server server-audit-get
+curl -s -u "admin:$PASSWORD" -X PATCH "$URL/api/security/audit" -H 'content-type: application/json' -d '{"http":true}' >/dev/null
+count server-audit-get "$SERVER" "$URL/api/cluster/jobs/$JOB" "$AUTH"
 
 valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$WORK/bare.out" \
   node --import tsx bench/bare-fastify.ts "$WORK/job.json" >"$WORK/bare.log" 2>"$WORK/bare.err" &
