@@ -175,7 +175,7 @@ export async function apiScenario(ctx: BenchContext): Promise<Section> {
       setup: [
         `load: ${tool === 'wrk -t1' ? `\`wrk -t1 -c${connections} -d${seconds}s --latency -H 'Authorization: Basic …' URL\`` : tool}, ${runs} run(s) per side per phase, alternating, after a 2 s warm-up of each`,
         'bare: `bench/bare-fastify.ts`, Fastify 5 in its own process, no auth, returning the same job JSON the server returned',
-        'server: the real server (--insecure-http, log level ' + (process.env.BENCH_LOG_LEVEL ?? 'info') + ': one access-log line per request to a file), Basic auth on every request',
+        'server: the real server with its defaults (--insecure-http, log level ' + (process.env.BENCH_LOG_LEVEL ?? 'info') + ' to a file; as on ONTAP, a successful GET gets no access line unless GET auditing is on, which `bench/tools/instructions-per-request.sh` also measures), Basic auth on every request',
         `"during a download": a loop of ${fmt(big.bytes / 1048576)} MiB downloads from the HTTP origin keeps one transfer running (${chain.completed} completed during the measurement${Number.isFinite(chainRate) ? `, ~${fmt(chainRate)} MiB/s` : ''}); the bare route is measured under the same load`,
         `accept: ${acceptCount} sequential POSTs (after 10 warm-ups) to a stalled origin, each job cancelled and seen failed before the next POST (one transfer at a time), after a sync; conflicts (409) ${accept.conflicts}, other answers ${accept.others}`,
       ],
