@@ -3,10 +3,8 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
-import { FtpDownloader } from './adapters/downloaders/ftp-downloader.js';
-import { HostPolicy } from './adapters/downloaders/host-policy.js';
-import { HttpDownloader } from './adapters/downloaders/http-downloader.js';
-import { resolveAllowed } from './adapters/downloaders/resolve-destination.js';
+import { createDownloaders, type DownloaderSettings } from './adapters/downloaders/downloader-set.js';
+import { WorkerDownloader } from './adapters/downloaders/transfer-worker.js';
 import { FsImageStore } from './adapters/images/fs-image-store.js';
 import { startCheckpointer } from './adapters/storage/sqlite/sqlite-checkpointer.js';
 import { openSqliteDatabase, type SqliteDatabase } from './adapters/storage/sqlite/sqlite-database.js';
@@ -138,23 +136,25 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       );
     });
 
-    const policy = new HostPolicy({ allow: [...config.allowHosts], deny: [...config.denyHosts] });
-    const caPem = await readCaFiles(config.caFiles);
     const warn = (message: string, details: Record<string, unknown>): void => {
       logger.warn(details, message);
     };
-    const transferCommon = {
+    const downloaderSettings: DownloaderSettings = {
       connectTimeoutMs: config.connectTimeoutSeconds * 1000,
       idleTimeoutMs: config.idleTimeoutSeconds * 1000,
-      caPem,
-      insecureHosts: [...config.insecureHosts],
-      warn,
+      maxRedirects: config.maxRedirects,
       resumeAttempts: config.resumeAttempts,
+      caPem: await readCaFiles(config.caFiles),
+      insecureHosts: [...config.insecureHosts],
+      allowHosts: [...config.allowHosts],
+      denyHosts: [...config.denyHosts],
     };
-    const downloaders = [
-      new HttpDownloader({ ...transferCommon, policy, maxRedirects: config.maxRedirects }),
-      new FtpDownloader({ ...transferCommon, checkAddress: (host) => resolveAllowed(host, policy) }),
-    ];
+    const localDownloaders = createDownloaders(downloaderSettings, warn);
+    const transferWorker = config.transferWorker
+      ? new WorkerDownloader(downloaderSettings, warn, localDownloaders)
+      : null;
+    transferWorker?.start();
+    const downloaders = transferWorker !== null ? [transferWorker] : localDownloaders;
     const settings = {
       timeLimitSeconds: config.transferTimeLimitSeconds,
       maxPackageBytes: config.maxPackageBytes,
@@ -231,6 +231,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         await runner.shutdown();
         app.server.closeAllConnections();
         await closed;
+        await transferWorker?.close();
         await checkpointer.stop();
         database.close();
         await new Promise<void>((done) => {

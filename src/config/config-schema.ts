@@ -119,6 +119,12 @@ export const SETTINGS = {
     max: 100,
     description: 'Times a broken transfer is resumed (HTTP Range, FTP REST) before it fails.',
   },
+  transferWorker: {
+    type: 'boolean',
+    default: true,
+    description:
+      'Run downloads (the connection, the hash, the archive check and the writes) in a worker thread, off the thread that serves the API.',
+  },
   maxPackageBytes: {
     type: 'integer',
     default: 17_179_869_184,
@@ -183,6 +189,7 @@ export interface Config {
   readonly idleTimeoutSeconds: number;
   readonly maxRedirects: number;
   readonly resumeAttempts: number;
+  readonly transferWorker: boolean;
   readonly maxPackageBytes: number;
   readonly minFreeBytes: number;
   readonly caFiles: readonly string[];

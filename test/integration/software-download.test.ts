@@ -549,3 +549,46 @@ test('the transfer time limit ends a download that takes too long with 10551383'
   });
   assert.deepEqual(await stagingFiles(srv), []);
 });
+
+test('transferWorker off: downloads run on the server thread with the same success, failure and cancel', async (t) => {
+  const image = pkg('9.17.3', 300_000);
+  const { srv, o } = await setup(
+    t,
+    {
+      files: {
+        '/w/9173_q_image.tgz': image,
+        '/w/slow_image.tgz': { size: 10_000_000, generate: (off, len) => Buffer.alloc(len, off % 251) },
+      },
+      modes: {
+        '/w/missing_image.tgz': { kind: 'notFound' },
+        '/w/slow_image.tgz': { kind: 'trickleThenStop', bytes: 50_000, intervalMs: 1 },
+      },
+    },
+    { config: { transferWorker: false } },
+  );
+  const ok = await srv.api('POST', '/api/cluster/software/download?return_timeout=60', {
+    body: { url: `${o.url}/w/9173_q_image.tgz` },
+  });
+  assert.equal(ok.status, 201, ok.text);
+  const record = await srv.api('GET', '/api/cluster/software/packages/9.17.3?fields=sha256,size');
+  assert.equal((record.json as Body).sha256, sha(image));
+  assert.equal((record.json as Body).size, image.length);
+
+  const missing = await srv.api('POST', '/api/cluster/software/download?return_timeout=60', {
+    body: { url: `${o.url}/w/missing_image.tgz` },
+  });
+  assert.equal(missing.status, 400);
+  assert.match((missing.json as { error: { message: string } }).error.message, /404 Not Found/);
+
+  const slow = await srv.api('POST', '/api/cluster/software/download', {
+    body: { url: `${o.url}/w/slow_image.tgz` },
+  });
+  const href = jobHrefOf(slow.json);
+  await waitForJob(srv, href, { states: ['running'] });
+  assert.equal((await srv.api('PATCH', `${href}?action=cancel`)).status, 200);
+  assert.equal(
+    ((await srv.api('GET', href)).json as Body).message,
+    'Package download cancelled by user request.',
+  );
+  assert.deepEqual(await stagingFiles(srv), [], 'the partial file is removed');
+});

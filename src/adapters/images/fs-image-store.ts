@@ -181,7 +181,7 @@ class FsStagedWrite implements StagedWrite {
         new Error('the staged write was aborted before it completed'),
       );
     }
-    const inspection = await this.#inspector.finish();
+    const inspection = sink.delegatedInspection() ?? (await this.#inspector.finish());
     return new FsStagedImage(this, sink.digest(), sink.accepted, inspection);
   }
 

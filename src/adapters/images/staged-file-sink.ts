@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { close, fdatasync, fsync, writev } from 'node:fs';
 import { Writable } from 'node:stream';
 import { failures, type JobFailure } from '../../core/errors.js';
+import type { PackageInspection } from '../../core/ports/image-store.js';
 import { storageFailure } from './storage-failure.js';
 import type { TgzInspector } from './tgz-inspector.js';
 
@@ -23,6 +24,30 @@ export interface StagedFileSinkOptions {
   readonly maxBytes: number;
   readonly verb: 'download' | 'upload';
   readonly inspector: TgzInspector;
+  /** Close the fd when the sink is destroyed (default). A transfer worker's sink leaves that to the owner's. */
+  readonly closeFd?: boolean;
+}
+
+/** What a sink needs to run its pass elsewhere (a transfer worker) on the same file descriptor. */
+export interface DelegatedPass {
+  readonly fd: number;
+  readonly maxBytes: number;
+  readonly verb: 'download' | 'upload';
+}
+
+/** What the pass run elsewhere learned; the fd was fsynced there. */
+export interface PassResult {
+  readonly sha256: string;
+  readonly bytes: number;
+  readonly inspection: PackageInspection;
+}
+
+interface Delegation {
+  readonly settled: Promise<void>;
+  readonly settle: () => void;
+  done: boolean;
+  result: PassResult | null;
+  error: Error | null;
 }
 
 interface Waiter {
@@ -62,31 +87,78 @@ export class StagedFileSink extends Writable {
   #digest: string | null = null;
   #unsynced = 0;
   #syncing = false;
+  readonly #closeFd: boolean;
+  #delegation: Delegation | null = null;
 
   constructor(options: StagedFileSinkOptions) {
     super({ highWaterMark: SINK_UNIT });
+    this.#closeFd = options.closeFd ?? true;
     this.#fd = options.fd;
     this.#maxBytes = options.maxBytes;
     this.#verb = options.verb;
     this.#inspector = options.inspector;
   }
 
-  /** Bytes accepted so far. */
+  get verb(): 'download' | 'upload' {
+    return this.#verb;
+  }
+
+  /** Bytes accepted so far (for a delegated pass: once it has finished). */
   get accepted(): number {
-    return this.#accepted;
+    return this.#delegation?.result?.bytes ?? this.#accepted;
   }
 
   /** Hex sha256 of every byte written; only after 'finish'. */
   digest(): string {
+    const delegated = this.#delegation?.result;
+    if (delegated !== undefined && delegated !== null) return delegated.sha256;
     this.#digest ??= this.#hash.digest('hex');
     return this.#digest;
   }
 
+  /**
+   * Hands the whole pass to another thread, which writes through its own sink on this fd: nothing may be
+   * written here afterwards. `end()` then waits for `settleDelegation`, and `destroy()` closes the fd only after
+   * it, so the fd outlives the other side's use of it. Null when bytes were already written or it is too late.
+   */
+  delegate(): DelegatedPass | null {
+    if (this.#delegation !== null || this.#accepted > 0 || this.writableEnded || this.destroyed) return null;
+    let settle = (): void => undefined;
+    const settled = new Promise<void>((resolve) => {
+      settle = resolve;
+    });
+    this.#delegation = { settled, settle, done: false, result: null, error: null };
+    return { fd: this.#fd, maxBytes: this.#maxBytes, verb: this.#verb };
+  }
+
+  /** The delegated pass is over and the other side no longer uses the fd. */
+  settleDelegation(outcome: PassResult | Error): void {
+    const d = this.#delegation;
+    if (d === null || d.done) return;
+    if (outcome instanceof Error) d.error = outcome;
+    else d.result = outcome;
+    d.done = true;
+    d.settle();
+  }
+
+  /** The archive inspection of a delegated pass; null when the pass ran here. */
+  delegatedInspection(): PackageInspection | null {
+    return this.#delegation?.result?.inspection ?? null;
+  }
+
   override _write(chunk: Buffer, _encoding: BufferEncoding, cb: (err?: Error | null) => void): void {
+    if (this.#delegation !== null) {
+      cb(new Error('this sink delegated its pass; nothing may be written to it'));
+      return;
+    }
     this.#ingest([chunk], cb);
   }
 
   override _writev(chunks: { chunk: Buffer }[], cb: (err?: Error | null) => void): void {
+    if (this.#delegation !== null) {
+      cb(new Error('this sink delegated its pass; nothing may be written to it'));
+      return;
+    }
     this.#ingest(
       chunks.map((c) => c.chunk),
       cb,
@@ -94,6 +166,13 @@ export class StagedFileSink extends Writable {
   }
 
   override _final(cb: (err?: Error | null) => void): void {
+    const delegation = this.#delegation;
+    if (delegation !== null) {
+      void delegation.settled.then(() => {
+        cb(delegation.error);
+      });
+      return;
+    }
     this.#finalizing = true;
     const batch = this.#batch;
     if (batch !== null && this.#batchLength > 0) {
@@ -117,9 +196,16 @@ export class StagedFileSink extends Writable {
   }
 
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    const released = this.#delegation?.settled ?? Promise.resolve();
     this.#whenIdle(() => {
-      close(this.#fd, (closeErr) => {
-        cb(err ?? (closeErr === null ? null : storageFailure(closeErr, this.#verb)));
+      if (!this.#closeFd) {
+        cb(err);
+        return;
+      }
+      void released.then(() => {
+        close(this.#fd, (closeErr) => {
+          cb(err ?? (closeErr === null ? null : storageFailure(closeErr, this.#verb)));
+        });
       });
     });
   }

@@ -1,0 +1,98 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import type { Downloader } from '../../core/ports/downloader.js';
+import { failures } from '../../core/errors.js';
+import { StagedFileSink } from '../images/staged-file-sink.js';
+import { storageFailure } from '../images/storage-failure.js';
+import { TgzInspector } from '../images/tgz-inspector.js';
+import { createDownloaders } from './downloader-set.js';
+import {
+  fromWireRequest,
+  toWireError,
+  type FromWorker,
+  type ToWorker,
+  type WorkerData,
+} from './transfer-wire.js';
+
+/** The most progress messages per second per transfer; the first one (the size) is sent at once. */
+const PROGRESS_EVERY_MS = 100;
+
+const port = parentPort;
+if (port === null) throw new Error('transfer-worker-main runs only as a worker thread');
+const post = (message: FromWorker): void => {
+  port.postMessage(message);
+};
+
+const { settings } = workerData as WorkerData;
+const bySchemes = new Map<string, Downloader>();
+for (const d of createDownloaders(settings, (message, details) => {
+  post({ type: 'warn', message, details });
+})) {
+  for (const scheme of d.schemes) bySchemes.set(scheme, d);
+}
+const running = new Map<number, AbortController>();
+
+port.on('message', (message: ToWorker) => {
+  if (message.type === 'abort') running.get(message.id)?.abort(new Error('aborted by the server'));
+  else void run(message);
+});
+
+async function run(job: Extract<ToWorker, { type: 'download' }>): Promise<void> {
+  const { id, pass } = job;
+  const controller = new AbortController();
+  running.set(id, controller);
+  const inspector = new TgzInspector();
+  const sink = new StagedFileSink({ ...pass, inspector, closeFd: false });
+  // Failures are read from sink.errored and the download's own rejection; an unheard 'error' would end the thread.
+  sink.on('error', () => undefined);
+  let last = -Infinity;
+  try {
+    const request = fromWireRequest(job.request);
+    const downloader = bySchemes.get(request.scheme);
+    if (downloader === undefined) throw failures.unexpected();
+    const result = await downloader.download(request, sink, {
+      signal: controller.signal,
+      maxBytes: job.maxBytes,
+      onProgress: ({ received, total }) => {
+        const now = performance.now();
+        if (now - last < PROGRESS_EVERY_MS) return;
+        last = now;
+        post({ type: 'progress', id, received, total });
+      },
+    });
+    await finished(sink);
+    const inspection = await inspector.finish();
+    post({
+      type: 'done',
+      id,
+      result,
+      pass: { sha256: sink.digest(), bytes: sink.accepted, inspection },
+    });
+  } catch (err) {
+    sink.destroy();
+    inspector.destroy();
+    await closed(sink);
+    post({ type: 'failed', id, error: toWireError(err) });
+  } finally {
+    running.delete(id);
+  }
+}
+
+/** Ends the sink (flush, fsync) and waits until it no longer touches the fd. */
+function finished(sink: StagedFileSink): Promise<void> {
+  return new Promise((resolve, reject) => {
+    sink.once('close', () => {
+      if (sink.errored !== null) reject(storageFailure(sink.errored, sink.verb));
+      else resolve();
+    });
+    sink.end();
+  });
+}
+
+function closed(sink: StagedFileSink): Promise<void> {
+  if (sink.closed) return Promise.resolve();
+  return new Promise((resolve) => {
+    sink.once('close', () => {
+      resolve();
+    });
+  });
+}

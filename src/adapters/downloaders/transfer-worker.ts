@@ -1,0 +1,189 @@
+import { Worker } from 'node:worker_threads';
+import type { Writable } from 'node:stream';
+import { failures } from '../../core/errors.js';
+import type { DownloadRequest, TransferScheme } from '../../core/model/download-request.js';
+import type {
+  Downloader,
+  DownloadOptions,
+  DownloadProgress,
+  DownloadResult,
+} from '../../core/ports/downloader.js';
+import { StagedFileSink } from '../images/staged-file-sink.js';
+import { withCause } from '../images/storage-failure.js';
+import type { DownloaderSettings, TransferWarn } from './downloader-set.js';
+import {
+  fromWireError,
+  toWireRequest,
+  type FromWorker,
+  type ToWorker,
+  type WorkerData,
+} from './transfer-wire.js';
+
+interface Pending {
+  readonly sink: StagedFileSink;
+  readonly onProgress: (progress: DownloadProgress) => void;
+  readonly signal: AbortSignal;
+  readonly resolve: (result: DownloadResult) => void;
+  readonly reject: (err: Error) => void;
+}
+
+/**
+ * The worker's entry is the module next to this file. From the TypeScript sources (tests, tsx) the worker
+ * thread registers tsx itself first: loader hooks of the parent thread do not reach it on Node 20.
+ */
+const BOOTSTRAP = `
+const { workerData } = require('node:worker_threads');
+(async () => {
+  if (workerData.tsx !== null) (await import(workerData.tsx)).register();
+  await import(workerData.entry);
+})().catch((err) => {
+  process.nextTick(() => {
+    throw err;
+  });
+});
+`;
+
+function bootstrapData(): { entry: string; tsx: string | null } {
+  const fromSources = import.meta.url.endsWith('.ts');
+  const entry = new URL(`./transfer-worker-main${fromSources ? '.ts' : '.js'}`, import.meta.url).href;
+  const tsx = fromSources ? import.meta.resolve('tsx/esm/api') : null;
+  return { entry, tsx };
+}
+
+/**
+ * Runs downloads in a worker thread: the socket, the HTTP or FTP client, and the package's one pass (sha256,
+ * archive check, writes, fsync) all stay off the event loop that serves the API. During a transfer that loop
+ * used to process about 2 MiB of body per turn and so accepted one new connection per turn; now it only sees
+ * a progress message every 100 ms.
+ *
+ * The staged file's sink is handed over by fd (`StagedFileSink.delegate`); the worker writes through its own
+ * sink on that fd and reports the digest and the inspection. A sink that cannot be handed over (not a staged
+ * file, or already written to) is served by `local`, the same downloaders on this thread.
+ */
+export class WorkerDownloader implements Downloader {
+  readonly schemes: readonly TransferScheme[] = ['http', 'https', 'ftp', 'ftps'];
+  readonly #data: WorkerData;
+  readonly #warn: TransferWarn;
+  readonly #local: ReadonlyMap<TransferScheme, Downloader>;
+  readonly #pending = new Map<number, Pending>();
+  #worker: Worker | null = null;
+  #nextId = 1;
+
+  constructor(settings: DownloaderSettings, warn: TransferWarn, local: readonly Downloader[]) {
+    this.#data = { settings };
+    this.#warn = warn;
+    const bySchemes = new Map<TransferScheme, Downloader>();
+    for (const d of local) for (const s of d.schemes) bySchemes.set(s, d);
+    this.#local = bySchemes;
+  }
+
+  /** Starts the worker now rather than at the first download (so its start-up is not part of a transfer). */
+  start(): void {
+    this.#ensureWorker();
+  }
+
+  download(request: DownloadRequest, sink: Writable, options: DownloadOptions): Promise<DownloadResult> {
+    const pass = sink instanceof StagedFileSink ? sink.delegate() : null;
+    if (pass === null || !(sink instanceof StagedFileSink)) {
+      const local = this.#local.get(request.scheme);
+      if (local === undefined) return Promise.reject(failures.unexpected());
+      return local.download(request, sink, options);
+    }
+    const { signal } = options;
+    if (signal.aborted) {
+      sink.settleDelegation(new Error('aborted before the transfer started'));
+      return Promise.reject(signal.reason as Error);
+    }
+    const worker = this.#ensureWorker();
+    const id = this.#nextId++;
+    return new Promise<DownloadResult>((resolve, reject) => {
+      const onAbort = (): void => {
+        worker.postMessage({ type: 'abort', id } satisfies ToWorker);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      const forget = (): void => {
+        signal.removeEventListener('abort', onAbort);
+        this.#pending.delete(id);
+      };
+      this.#pending.set(id, {
+        sink,
+        signal,
+        onProgress: options.onProgress,
+        resolve: (result) => {
+          forget();
+          resolve(result);
+        },
+        reject: (err) => {
+          forget();
+          reject(err);
+        },
+      });
+      worker.postMessage({
+        type: 'download',
+        id,
+        request: toWireRequest(request),
+        pass,
+        maxBytes: options.maxBytes,
+      } satisfies ToWorker);
+    });
+  }
+
+  /** Stops the worker; downloads still running there fail. A later download would start a new one. */
+  async close(): Promise<void> {
+    const worker = this.#worker;
+    this.#worker = null;
+    if (worker !== null) await worker.terminate();
+  }
+
+  #ensureWorker(): Worker {
+    if (this.#worker !== null) return this.#worker;
+    const worker = new Worker(BOOTSTRAP, { eval: true, workerData: { ...this.#data, ...bootstrapData() } });
+    worker.unref();
+    worker.on('message', (message: FromWorker) => {
+      this.#onMessage(message);
+    });
+    worker.on('error', (err) => {
+      this.#lost(worker, err);
+    });
+    worker.on('exit', (code) => {
+      this.#lost(worker, new Error(`the transfer worker exited with code ${code}`));
+    });
+    this.#worker = worker;
+    return worker;
+  }
+
+  #onMessage(message: FromWorker): void {
+    if (message.type === 'warn') {
+      this.#warn(message.message, message.details);
+      return;
+    }
+    const pending = this.#pending.get(message.id);
+    if (pending === undefined) return;
+    switch (message.type) {
+      case 'progress':
+        pending.onProgress({ received: message.received, total: message.total });
+        return;
+      case 'done':
+        pending.sink.settleDelegation(message.pass);
+        pending.resolve(message.result);
+        return;
+      case 'failed': {
+        const err = fromWireError(message.error);
+        pending.sink.settleDelegation(err);
+        pending.reject(pending.signal.aborted ? (pending.signal.reason as Error) : err);
+        return;
+      }
+    }
+  }
+
+  /** The worker died: its transfers fail (their fds are no longer in use) and the next download starts a new one. */
+  #lost(worker: Worker, cause: Error): void {
+    if (this.#worker === worker) this.#worker = null;
+    for (const pending of [...this.#pending.values()]) {
+      pending.sink.settleDelegation(cause);
+      pending.reject(
+        pending.signal.aborted ? (pending.signal.reason as Error) : withCause(failures.unexpected(), cause),
+      );
+    }
+  }
+}
