@@ -47,6 +47,7 @@ const KNOBS: [string, string, string][] = [
   ['BENCH_ELD_THINK_MS', '100', 'pause between a client\'s requests (each client polls at up to 10 Hz; 0 = closed loop, a stress test)'],
   ['BENCH_LOG_LEVEL', 'info', 'the server\'s log level (its log goes to a file)'],
   ['BENCH_CPU_PROF', '', 'folder: run every server child with --cpu-prof into it (then: node --import tsx bench/tools/cpuprofile-top.ts <file>)'],
+  ['BENCH_TRANSFER_WORKER', '1', '0 = servers run downloads on their main thread (config transferWorker: false), for an A/B comparison'],
   ['BENCH_NODE_ARGS', '', 'extra node flags for every server child, space-separated (e.g. --perf-basic-prof, for JS frames in `perf report`)'],
   ['BENCH_DIR', '$TMPDIR', 'where the temporary folder (fixtures, data folders) is made; must be on the disk to measure'],
   ['BENCH_KEEP', '', '1 = keep the temporary folder (logs) after the run'],

@@ -127,6 +127,7 @@ export class BenchContext {
         jobRetentionSeconds: 86_400,
         // The bench talks to the server at full speed from one address; it never sends wrong credentials.
         transferTimeLimitSeconds: 3600,
+        ...(process.env.BENCH_TRANSFER_WORKER === '0' ? { transferWorker: false } : {}),
       },
       logPath: join(root, 'server.log'),
       nodeArgs,
