@@ -81,6 +81,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   const database = openDatabase(dataDir);
   const checkpointer = startCheckpointer(database);
+  let transferWorker: WorkerDownloader | null = null;
   try {
     const jobStore = new SqliteJobStore(database);
     const packageStore = new SqlitePackageStore(database);
@@ -150,7 +151,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       denyHosts: [...config.denyHosts],
     };
     const localDownloaders = createDownloaders(downloaderSettings, warn);
-    const transferWorker = config.transferWorker
+    transferWorker = config.transferWorker
       ? new WorkerDownloader(downloaderSettings, warn, localDownloaders)
       : null;
     transferWorker?.start();
@@ -245,6 +246,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     };
     return { app, url, port, recovery, fingerprint, database, close };
   } catch (err) {
+    await transferWorker?.close();
     await checkpointer.stop();
     database.close();
     throw err;
