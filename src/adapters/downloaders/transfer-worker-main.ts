@@ -1,3 +1,4 @@
+import { getPriority, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Downloader } from '../../core/ports/downloader.js';
 import { failures } from '../../core/errors.js';
@@ -15,9 +16,12 @@ import {
 
 /** The most progress messages per second per transfer; the first one (the size) is sent at once. */
 const PROGRESS_EVERY_MS = 100;
+/** Nice increment of the worker thread: under CPU contention the API thread gets about nine tenths of a core. */
+const TRANSFER_NICE = 10;
 
 const port = parentPort;
 if (port === null) throw new Error('transfer-worker-main runs only as a worker thread');
+lowerThisThreadsPriority();
 const post = (message: FromWorker): void => {
   port.postMessage(message);
 };
@@ -74,6 +78,20 @@ async function run(job: Extract<ToWorker, { type: 'download' }>): Promise<void> 
     post({ type: 'failed', id, error: toWireError(err) });
   } finally {
     running.delete(id);
+  }
+}
+
+/**
+ * A transfer is throughput work; the API thread is latency work. On Linux, a nice value set with pid 0 applies to
+ * the calling thread only, so the API keeps the CPU it needs while a transfer runs, and a transfer alone still
+ * gets all the CPU there is. Elsewhere it would apply to the whole process, so it is left alone there.
+ */
+function lowerThisThreadsPriority(): void {
+  if (process.platform !== 'linux') return;
+  try {
+    setPriority(0, Math.min(19, getPriority(0) + TRANSFER_NICE));
+  } catch {
+    // Not permitted in this environment: the transfer runs at the server's own priority.
   }
 }
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import {
@@ -14,6 +14,7 @@ import { parseDownloadRequest } from '../../../src/core/model/download-request.j
 import type { DownloadProgress } from '../../../src/core/ports/downloader.js';
 import { collectingSink, sha256Of, startHttpOrigin, type OriginOptions } from '../../helpers/http-origin.js';
 import { tempDir } from '../../helpers/package-fixtures.js';
+import { pollUntil } from '../../helpers/poll.js';
 
 const SETTINGS: DownloaderSettings = {
   connectTimeoutMs: 5000,
@@ -188,4 +189,24 @@ void test('a sink that is not a fresh staged file is served on this thread', asy
   );
   assert.equal(result.bytes, PKG.length);
   assert.equal(out.sha256(), sha256Of(PKG));
+});
+
+void test('the worker thread runs at a lower CPU priority than the thread that serves the API (Linux)', async (t) => {
+  const d = workerDownloader(t);
+  d.start();
+  const niceOf = async (tid: string): Promise<number> => {
+    const stat = await readFile(`/proc/self/task/${tid}/stat`, 'utf8').catch(() => '');
+    // Field 19 (nice), counted after the parenthesised command name, which may contain spaces.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[16]);
+  };
+  const niceValues = async (): Promise<number[]> =>
+    Promise.all((await readdir('/proc/self/task')).map((tid) => niceOf(tid)));
+  if (process.platform !== 'linux') return;
+  const own = await niceOf(String(process.pid));
+  const lowered = await pollUntil('a thread with a raised nice value', async () =>
+    (await niceValues()).some((n) => n === Math.min(19, own + 10)),
+  );
+  assert.equal(lowered, true);
+  assert.equal(await niceOf(String(process.pid)), own, 'the main thread keeps its priority');
 });
