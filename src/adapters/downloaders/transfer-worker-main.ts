@@ -3,7 +3,6 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { Downloader } from '../../core/ports/downloader.js';
 import { failures } from '../../core/errors.js';
 import { StagedFileSink } from '../images/staged-file-sink.js';
-import { storageFailure } from '../images/storage-failure.js';
 import { TgzInspector } from '../images/tgz-inspector.js';
 import { createDownloaders } from './downloader-set.js';
 import {
@@ -44,8 +43,7 @@ async function run(job: Extract<ToWorker, { type: 'download' }>): Promise<void> 
   const { id, pass } = job;
   const controller = new AbortController();
   running.set(id, controller);
-  const inspector = new TgzInspector();
-  const sink = new StagedFileSink({ ...pass, inspector, closeFd: false });
+  const sink = new StagedFileSink({ ...pass, inspector: new TgzInspector(), closeFd: false });
   // Failures are read from sink.errored and the download's own rejection; an unheard 'error' would end the thread.
   sink.on('error', () => undefined);
   let last = -Infinity;
@@ -63,18 +61,9 @@ async function run(job: Extract<ToWorker, { type: 'download' }>): Promise<void> 
         post({ type: 'progress', id, received, total });
       },
     });
-    await finished(sink);
-    const inspection = await inspector.finish();
-    post({
-      type: 'done',
-      id,
-      result,
-      pass: { sha256: sink.digest(), bytes: sink.accepted, inspection },
-    });
+    post({ type: 'done', id, result, pass: await sink.complete() });
   } catch (err) {
-    sink.destroy();
-    inspector.destroy();
-    await closed(sink);
+    await sink.discard();
     post({ type: 'failed', id, error: toWireError(err) });
   } finally {
     running.delete(id);
@@ -93,24 +82,4 @@ function lowerThisThreadsPriority(): void {
   } catch {
     // Not permitted in this environment: the transfer runs at the server's own priority.
   }
-}
-
-/** Ends the sink (flush, fsync) and waits until it no longer touches the fd. */
-function finished(sink: StagedFileSink): Promise<void> {
-  return new Promise((resolve, reject) => {
-    sink.once('close', () => {
-      if (sink.errored !== null) reject(storageFailure(sink.errored, sink.verb));
-      else resolve();
-    });
-    sink.end();
-  });
-}
-
-function closed(sink: StagedFileSink): Promise<void> {
-  if (sink.closed) return Promise.resolve();
-  return new Promise((resolve) => {
-    sink.once('close', () => {
-      resolve();
-    });
-  });
 }

@@ -83,16 +83,13 @@ export class WorkerDownloader implements Downloader {
   }
 
   download(request: DownloadRequest, sink: Writable, options: DownloadOptions): Promise<DownloadResult> {
+    const { signal } = options;
+    if (signal.aborted) return Promise.reject(signal.reason as Error);
     const pass = sink instanceof StagedFileSink ? sink.delegate() : null;
     if (pass === null || !(sink instanceof StagedFileSink)) {
       const local = this.#local.get(request.scheme);
       if (local === undefined) return Promise.reject(failures.unexpected());
       return local.download(request, sink, options);
-    }
-    const { signal } = options;
-    if (signal.aborted) {
-      sink.settleDelegation(new Error('aborted before the transfer started'));
-      return Promise.reject(signal.reason as Error);
     }
     const worker = this.#ensureWorker();
     const id = this.#nextId++;

@@ -55,9 +55,8 @@ export class FsImageStore implements ImageStore {
       throw storageFailure(err, verb);
     }
     this.#active.add(tempPath);
-    const inspector = new TgzInspector();
-    const sink = new StagedFileSink({ fd, maxBytes: options.maxBytes, verb, inspector });
-    return new FsStagedWrite(this.#dir, tempPath, sink, inspector, verb, () => this.#active.delete(tempPath));
+    const sink = new StagedFileSink({ fd, maxBytes: options.maxBytes, verb, inspector: new TgzInspector() });
+    return new FsStagedWrite(this.#dir, tempPath, sink, verb, () => this.#active.delete(tempPath));
   }
 
   /**
@@ -133,7 +132,6 @@ class FsStagedWrite implements StagedWrite {
   readonly stream: StagedFileSink;
   readonly #dir: string;
   readonly #tempPath: string;
-  readonly #inspector: TgzInspector;
   readonly #verb: 'download' | 'upload';
   readonly #forget: () => void;
   #completing: Promise<StagedImage> | null = null;
@@ -144,14 +142,12 @@ class FsStagedWrite implements StagedWrite {
     dir: string,
     tempPath: string,
     sink: StagedFileSink,
-    inspector: TgzInspector,
     verb: 'download' | 'upload',
     forget: () => void,
   ) {
     this.#dir = dir;
     this.#tempPath = tempPath;
     this.stream = sink;
-    this.#inspector = inspector;
     this.#verb = verb;
     this.#forget = forget;
   }
@@ -171,24 +167,12 @@ class FsStagedWrite implements StagedWrite {
   }
 
   async #complete(): Promise<StagedImage> {
-    const sink = this.stream;
-    if (!sink.destroyed && !sink.writableEnded) sink.end();
-    await whenClosed(sink);
-    if (sink.errored !== null) throw storageFailure(sink.errored, this.#verb);
-    if (!sink.writableFinished) {
-      throw withCause(
-        failures.storeFailed(this.#verb),
-        new Error('the staged write was aborted before it completed'),
-      );
-    }
-    const inspection = sink.delegatedInspection() ?? (await this.#inspector.finish());
-    return new FsStagedImage(this, sink.digest(), sink.accepted, inspection);
+    const pass = await this.stream.complete();
+    return new FsStagedImage(this, pass.sha256, pass.bytes, pass.inspection);
   }
 
   async #abort(): Promise<void> {
-    this.stream.destroy();
-    this.#inspector.destroy();
-    await whenClosed(this.stream);
+    await this.stream.discard();
     if (!this.#committed) {
       await unlinkIfPresent(this.#tempPath).catch((err: unknown) => {
         throw storageFailure(err, this.#verb);
@@ -271,15 +255,6 @@ function isPackageFileName(name: string): boolean {
 function checkedName(name: string): string {
   if (!isPackageFileName(name)) throw new RangeError(`not a package file name: ${JSON.stringify(name)}`);
   return name;
-}
-
-function whenClosed(stream: StagedFileSink): Promise<void> {
-  if (stream.closed) return Promise.resolve();
-  return new Promise((resolve) => {
-    stream.once('close', () => {
-      resolve();
-    });
-  });
 }
 
 async function unlinkIfPresent(path: string): Promise<void> {

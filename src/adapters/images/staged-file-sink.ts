@@ -3,7 +3,7 @@ import { close, fdatasync, fsync, writev } from 'node:fs';
 import { Writable } from 'node:stream';
 import { failures, type JobFailure } from '../../core/errors.js';
 import type { PackageInspection } from '../../core/ports/image-store.js';
-import { storageFailure } from './storage-failure.js';
+import { storageFailure, withCause } from './storage-failure.js';
 import type { TgzInspector } from './tgz-inspector.js';
 
 /** Size of the writes to the file, of the hash updates and of the inspector's steps. */
@@ -35,7 +35,7 @@ export interface DelegatedPass {
   readonly verb: 'download' | 'upload';
 }
 
-/** What the pass run elsewhere learned; the fd was fsynced there. */
+/** What a finished pass learned; the file is fsynced. */
 export interface PassResult {
   readonly sha256: string;
   readonly bytes: number;
@@ -45,7 +45,6 @@ export interface PassResult {
 interface Delegation {
   readonly settled: Promise<void>;
   readonly settle: () => void;
-  done: boolean;
   result: PassResult | null;
   error: Error | null;
 }
@@ -84,7 +83,6 @@ export class StagedFileSink extends Writable {
   #waiter: Waiter | null = null;
   #finalizing = false;
   #failure: JobFailure | null = null;
-  #digest: string | null = null;
   #unsynced = 0;
   #syncing = false;
   readonly #closeFd: boolean;
@@ -99,21 +97,39 @@ export class StagedFileSink extends Writable {
     this.#inspector = options.inspector;
   }
 
-  get verb(): 'download' | 'upload' {
-    return this.#verb;
-  }
-
   /** Bytes accepted so far (for a delegated pass: once it has finished). */
   get accepted(): number {
     return this.#delegation?.result?.bytes ?? this.#accepted;
   }
 
-  /** Hex sha256 of every byte written; only after 'finish'. */
-  digest(): string {
+  /**
+   * Ends the pass (here: the last batch and the fsync; delegated: the other side's end) and reports it once the
+   * fd is no longer written. Rejects with a storage failure, or if the sink was destroyed before it finished.
+   */
+  async complete(): Promise<PassResult> {
+    if (!this.destroyed && !this.writableEnded) this.end();
+    await this.#closed();
+    if (this.errored !== null) throw storageFailure(this.errored, this.#verb);
+    if (!this.writableFinished) {
+      throw withCause(
+        failures.storeFailed(this.#verb),
+        new Error('the staged write was aborted before it completed'),
+      );
+    }
     const delegated = this.#delegation?.result;
-    if (delegated !== undefined && delegated !== null) return delegated.sha256;
-    this.#digest ??= this.#hash.digest('hex');
-    return this.#digest;
+    if (delegated !== undefined && delegated !== null) return delegated;
+    return {
+      sha256: this.#hash.digest('hex'),
+      bytes: this.#accepted,
+      inspection: await this.#inspector.finish(),
+    };
+  }
+
+  /** Stops the pass and its inspector, and waits until the fd is closed (or released to its owner). */
+  async discard(): Promise<void> {
+    this.destroy();
+    this.#inspector.destroy();
+    await this.#closed();
   }
 
   /**
@@ -127,38 +143,24 @@ export class StagedFileSink extends Writable {
     const settled = new Promise<void>((resolve) => {
       settle = resolve;
     });
-    this.#delegation = { settled, settle, done: false, result: null, error: null };
+    this.#delegation = { settled, settle, result: null, error: null };
     return { fd: this.#fd, maxBytes: this.#maxBytes, verb: this.#verb };
   }
 
   /** The delegated pass is over and the other side no longer uses the fd. */
   settleDelegation(outcome: PassResult | Error): void {
     const d = this.#delegation;
-    if (d === null || d.done) return;
+    if (d === null || d.result !== null || d.error !== null) return;
     if (outcome instanceof Error) d.error = outcome;
     else d.result = outcome;
-    d.done = true;
     d.settle();
   }
 
-  /** The archive inspection of a delegated pass; null when the pass ran here. */
-  delegatedInspection(): PackageInspection | null {
-    return this.#delegation?.result?.inspection ?? null;
-  }
-
   override _write(chunk: Buffer, _encoding: BufferEncoding, cb: (err?: Error | null) => void): void {
-    if (this.#delegation !== null) {
-      cb(new Error('this sink delegated its pass; nothing may be written to it'));
-      return;
-    }
     this.#ingest([chunk], cb);
   }
 
   override _writev(chunks: { chunk: Buffer }[], cb: (err?: Error | null) => void): void {
-    if (this.#delegation !== null) {
-      cb(new Error('this sink delegated its pass; nothing may be written to it'));
-      return;
-    }
     this.#ingest(
       chunks.map((c) => c.chunk),
       cb,
@@ -211,6 +213,10 @@ export class StagedFileSink extends Writable {
   }
 
   #ingest(chunks: Buffer[], cb: (err?: Error | null) => void): void {
+    if (this.#delegation !== null) {
+      cb(new Error('this sink delegated its pass; nothing may be written to it'));
+      return;
+    }
     if (this.#failure !== null) {
       cb(this.#failure);
       return;
@@ -335,6 +341,15 @@ export class StagedFileSink extends Writable {
     this.#failure = storageFailure(err, this.#verb);
     // A pending write or _final callback reports the failure; otherwise nothing would.
     if (this.#waiter === null && !this.#finalizing) this.destroy(this.#failure);
+  }
+
+  #closed(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.once('close', () => {
+        resolve();
+      });
+    });
   }
 
   #whenIdle(fn: () => void): void {
