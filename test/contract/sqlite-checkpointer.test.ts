@@ -15,7 +15,14 @@ function fill(db: ReturnType<typeof openSqliteDatabase>['db'], rows: number): vo
   for (let i = 0; i < rows; i++) insert.run('x'.repeat(2000));
 }
 
-void test('the worker checkpoints the WAL into the database file, and the main connection no longer does', async (t) => {
+function syncSettings(database: ReturnType<typeof openSqliteDatabase>): { synchronous: unknown; autocheckpoint: unknown } {
+  return {
+    synchronous: database.db.pragma('synchronous', { simple: true }),
+    autocheckpoint: database.db.pragma('wal_autocheckpoint', { simple: true }),
+  };
+}
+
+void test('the worker checkpoints the WAL into the database file, and the main connection neither checkpoints nor syncs', async (t) => {
   const dir = await tempDir(t, 'clusterimage-ckpt-');
   const file = join(dir, 'test.db');
   const database = openSqliteDatabase(file);
@@ -24,7 +31,9 @@ void test('the worker checkpoints the WAL into the database file, and the main c
     await checkpointer.stop();
     database.close();
   });
-  assert.equal(database.db.pragma('wal_autocheckpoint', { simple: true }), 20_000);
+  assert.equal(await checkpointer.ready, true);
+  // synchronous=OFF (0): the main connection never fsyncs, not even the WAL header when the WAL starts over.
+  assert.deepEqual(syncSettings(database), { synchronous: 0, autocheckpoint: 0 });
 
   const before = statSync(file).size;
   fill(database.db, 3000);
@@ -34,23 +43,37 @@ void test('the worker checkpoints the WAL into the database file, and the main c
   assert.ok(statSync(file).size > before + 5_000_000, 'the worker did not checkpoint within 30 s');
 });
 
-void test('stop restores the default auto-checkpoint, waits for the worker, and may be called twice', async (t) => {
+void test('stop restores NORMAL and the default auto-checkpoint, waits for the worker, and may be called twice', async (t) => {
   const dir = await tempDir(t, 'clusterimage-ckpt-');
   const file = join(dir, 'test.db');
   const database = openSqliteDatabase(file);
   const checkpointer = startCheckpointer(database);
+  assert.equal(await checkpointer.ready, true);
   await Promise.all([checkpointer.stop(), checkpointer.stop()]);
-  assert.equal(database.db.pragma('wal_autocheckpoint', { simple: true }), 1000);
+  // NORMAL (1) again, so the checkpoint SQLite runs when the connection closes syncs as it should.
+  assert.deepEqual(syncSettings(database), { synchronous: 1, autocheckpoint: 1000 });
   database.close();
 });
 
-void test('a worker that cannot open the file leaves the fallback in charge and stops cleanly', async (t) => {
+void test('a checkpointer stopped before its worker is ready never turns syncing off', async (t) => {
+  const dir = await tempDir(t, 'clusterimage-ckpt-');
+  const database = openSqliteDatabase(join(dir, 'test.db'));
+  const checkpointer = startCheckpointer(database);
+  await checkpointer.stop();
+  assert.equal(await checkpointer.ready, false);
+  assert.deepEqual(syncSettings(database), { synchronous: 1, autocheckpoint: 1000 });
+  database.close();
+});
+
+void test('a worker that cannot open the file leaves the main connection syncing and checkpointing, and stops cleanly', async (t) => {
   const dir = await tempDir(t, 'clusterimage-ckpt-');
   const file = join(dir, 'real.db');
   const database = openSqliteDatabase(file);
   // The open connection keeps working on the unlinked file; the worker's fileMustExist open fails.
   unlinkSync(file);
   const checkpointer = startCheckpointer(database);
+  assert.equal(await checkpointer.ready, false);
+  assert.deepEqual(syncSettings(database), { synchronous: 1, autocheckpoint: 1000 });
   fill(database.db, 10);
   await checkpointer.stop();
   database.close();
