@@ -44,6 +44,7 @@ const KNOBS: [string, string, string][] = [
   ['BENCH_ELD_CLIENTS', '200', 'concurrent polling clients in the eventloop scenario'],
   ['BENCH_ELD_SIZE_MIB', '1024', 'download size in the eventloop scenario, MiB'],
   ['BENCH_FUZZ_RUNS', '10000', 'cases of the fuzz scenario'],
+  ['BENCH_ELD_IDLE_MS', '3000', 'how long the eventloop scenario\'s clients poll before the download starts (their idle phase)'],
   ['BENCH_ELD_THINK_MS', '100', 'pause between a client\'s requests (each client polls at up to 10 Hz; 0 = closed loop, a stress test)'],
   ['BENCH_LOG_LEVEL', 'info', 'the server\'s log level (its log goes to a file)'],
   ['BENCH_CPU_PROF', '', 'folder: run every server child with --cpu-prof into it (then: node --import tsx bench/tools/cpuprofile-top.ts <file>)'],
