@@ -86,3 +86,30 @@ test('cancel aborts the handler with the cancel cause and resolves with the stor
   assert.equal((await store.get(job.uuid))?.code, 10551381);
   assert.equal(runner.isRunning(['download']), false);
 });
+
+test('start resolves before the handler runs, so an accepting request does not wait for its first steps', async (t) => {
+  const store = realStore(t);
+  const runner = new JobRunner(store, new ManualClock(), ids, 'node-01');
+  let ran = false;
+  const job = await runner.start({ kind: 'download', description: 'd', message: 'm', cancellable: true }, () => {
+    ran = true;
+    return Promise.resolve('success');
+  });
+  assert.equal(ran, false);
+  assert.equal((await store.get(job.uuid))?.state, 'running', 'the row exists before the handler starts');
+  assert.equal(runner.isRunning(['download']), true, 'and the job counts as running');
+  assert.equal((await runner.waitFor(job.uuid, 30_000))?.state, 'success');
+  assert.equal(ran, true);
+});
+
+test('a job cancelled before its handler started hands the handler an aborted signal and ends as it says', async (t) => {
+  const store = realStore(t);
+  const runner = new JobRunner(store, new ManualClock(), ids, 'node-01');
+  const job = await runner.start({ kind: 'download', description: 'd', message: 'm', cancellable: true }, (ctx) =>
+    abortCauseOf(ctx.signal) === 'cancel'
+      ? Promise.reject(failures.downloadCancelled())
+      : Promise.resolve('success'),
+  );
+  const final = await runner.cancel(job.uuid);
+  assert.deepEqual([final?.state, final?.code], ['failure', 10551381]);
+});
