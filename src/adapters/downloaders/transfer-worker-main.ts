@@ -2,6 +2,7 @@ import { getPriority, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Downloader } from '../../core/ports/downloader.js';
 import { failures } from '../../core/errors.js';
+import { bufferReclaimer } from '../buffer-reclaimer.js';
 import { StagedFileSink } from '../images/staged-file-sink.js';
 import { TgzInspector } from '../images/tgz-inspector.js';
 import { createDownloaders } from './downloader-set.js';
@@ -46,6 +47,7 @@ async function run(job: Extract<ToWorker, { type: 'download' }>): Promise<void> 
   const sink = new StagedFileSink({ ...pass, inspector: new TgzInspector(), closeFd: false });
   // Failures are read from sink.errored and the download's own rejection; an unheard 'error' would end the thread.
   sink.on('error', () => undefined);
+  const reclaim = bufferReclaimer();
   let last = -Infinity;
   try {
     const request = fromWireRequest(job.request);
@@ -55,6 +57,7 @@ async function run(job: Extract<ToWorker, { type: 'download' }>): Promise<void> 
       signal: controller.signal,
       maxBytes: job.maxBytes,
       onProgress: ({ received, total }) => {
+        reclaim(received);
         const now = performance.now();
         if (now - last < PROGRESS_EVERY_MS) return;
         last = now;
