@@ -8,7 +8,8 @@ async function minorCollectionsDuring(fn: () => void): Promise<number> {
   let minor = 0;
   const observer = new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
-      if ((entry.detail as { kind?: number } | undefined)?.kind === constants.NODE_PERFORMANCE_GC_MINOR) minor++;
+      const { detail } = entry as unknown as { detail?: { kind?: number } };
+      if (detail?.kind === constants.NODE_PERFORMANCE_GC_MINOR) minor++;
     }
   });
   observer.observe({ entryTypes: ['gc'] });
