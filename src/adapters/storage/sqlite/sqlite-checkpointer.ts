@@ -75,11 +75,11 @@ export function startCheckpointer(database: SqliteDatabase): SqliteCheckpointer 
   db.pragma(`wal_autocheckpoint = ${FALLBACK_PAGES}`);
   let running = false;
   let stopped = false;
-  const selfReliant = (autocheckpoint: number): void => {
+  const selfReliant = (): void => {
     running = false;
     if (!db.open) return;
     db.pragma('synchronous = NORMAL');
-    db.pragma(`wal_autocheckpoint = ${autocheckpoint}`);
+    db.pragma('wal_autocheckpoint = 1000');
   };
   const ready = new Promise<boolean>((resolve) => {
     worker.once('message', () => {
@@ -92,11 +92,11 @@ export function startCheckpointer(database: SqliteDatabase): SqliteCheckpointer 
     });
     // A worker that cannot open the file or dies leaves the main connection checkpointing as before.
     worker.once('error', () => {
-      selfReliant(1000);
+      selfReliant();
       resolve(false);
     });
     worker.once('exit', () => {
-      if (running) selfReliant(1000);
+      if (running) selfReliant();
       resolve(false);
     });
   });
@@ -111,7 +111,7 @@ export function startCheckpointer(database: SqliteDatabase): SqliteCheckpointer 
     stop: () => {
       stopping ??= (async () => {
         stopped = true;
-        selfReliant(1000);
+        selfReliant();
         worker.postMessage('stop');
         const timer = setTimeout(() => void worker.terminate(), STOP_TIMEOUT_MS);
         await exited;
