@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { rm } from 'node:fs/promises';
 import { test } from 'node:test';
 import { pollUntil } from '../helpers/poll.js';
 import { startTestServer, type TestServer } from '../helpers/with-server.js';
@@ -88,6 +89,8 @@ test('PATCH http=true logs successful reads too, and the setting survives a rest
   await first.server.close();
 
   const second = await startTestServer(t, { dataDir: first.dataDir });
+  // After hooks run in the order they were added: both servers are closed before the folder goes.
+  t.after(() => rm(first.dataDir, { recursive: true, force: true }));
   const settings = await second.api('GET', '/api/security/audit');
   assert.deepEqual(settings.json, {
     cli: false,
