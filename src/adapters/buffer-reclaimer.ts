@@ -33,11 +33,14 @@ export function bufferReclaimer(everyBytes = RECLAIM_EVERY_BYTES): (totalBytes: 
 }
 
 /**
- * V8's `gc` function without starting node with --expose-gc: the flag applies to contexts made while it is
- * set, so one new context is made to take the function from, and the flag is cleared again.
+ * V8's `gc` function. Unless node was started with --expose-gc (then it is already global and the flag is left
+ * alone), the flag is set just long enough to make one new context to take the function from: it applies to
+ * contexts made while it is set.
  */
 function minorCollector(): Collect | null {
   if (collector !== undefined) return collector;
+  const global: unknown = (globalThis as { gc?: unknown }).gc;
+  if (typeof global === 'function') return (collector = global as Collect);
   try {
     setFlagsFromString('--expose-gc');
     const gc: unknown = runInNewContext('gc');

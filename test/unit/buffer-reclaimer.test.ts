@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { bufferReclaimer } from '../../src/adapters/buffer-reclaimer.js';
 
 /** Minor collections the calling code runs synchronously, counted from the isolate's own GC entries. */
@@ -37,4 +39,18 @@ void test('the reclaimer runs a minor collection each time the byte count passes
 void test('taking the collector does not leave gc() exposed to the program', () => {
   bufferReclaimer();
   assert.equal((globalThis as { gc?: unknown }).gc, undefined);
+});
+
+void test('a node started with --expose-gc keeps the flag for the contexts made afterwards', () => {
+  const script = [
+    "import { runInNewContext } from 'node:vm';",
+    "import { bufferReclaimer } from './src/adapters/buffer-reclaimer.ts';",
+    'bufferReclaimer()(1 << 30);',
+    "process.stdout.write(typeof runInNewContext('gc'));",
+  ].join('\n');
+  const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', '--input-type=module', '-e', script], {
+    cwd: fileURLToPath(new URL('../..', import.meta.url)),
+    encoding: 'utf8',
+  });
+  assert.equal(out, 'function');
 });
