@@ -1,6 +1,6 @@
 import { getPriority, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
-import type { Downloader } from '../../core/ports/downloader.js';
+import { downloadersByScheme } from '../../core/ports/downloader.js';
 import { failures } from '../../core/errors.js';
 import { bufferReclaimer } from '../buffer-reclaimer.js';
 import { StagedFileSink } from '../images/staged-file-sink.js';
@@ -27,12 +27,11 @@ const post = (message: FromWorker): void => {
 };
 
 const { settings } = workerData as WorkerData;
-const bySchemes = new Map<string, Downloader>();
-for (const d of createDownloaders(settings, (message, details) => {
-  post({ type: 'warn', message, details });
-})) {
-  for (const scheme of d.schemes) bySchemes.set(scheme, d);
-}
+const bySchemes = downloadersByScheme(
+  createDownloaders(settings, (message, details) => {
+    post({ type: 'warn', message, details });
+  }),
+);
 const running = new Map<number, AbortController>();
 
 port.on('message', (message: ToWorker) => {

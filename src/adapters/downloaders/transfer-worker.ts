@@ -2,11 +2,12 @@ import { Worker } from 'node:worker_threads';
 import type { Writable } from 'node:stream';
 import { failures } from '../../core/errors.js';
 import type { DownloadRequest, TransferScheme } from '../../core/model/download-request.js';
-import type {
-  Downloader,
-  DownloadOptions,
-  DownloadProgress,
-  DownloadResult,
+import {
+  downloadersByScheme,
+  type Downloader,
+  type DownloadOptions,
+  type DownloadProgress,
+  type DownloadResult,
 } from '../../core/ports/downloader.js';
 import { StagedFileSink } from '../images/staged-file-sink.js';
 import { withCause } from '../images/storage-failure.js';
@@ -72,9 +73,7 @@ export class WorkerDownloader implements Downloader {
   constructor(settings: DownloaderSettings, warn: TransferWarn, local: readonly Downloader[]) {
     this.#data = { settings };
     this.#warn = warn;
-    const bySchemes = new Map<TransferScheme, Downloader>();
-    for (const d of local) for (const s of d.schemes) bySchemes.set(s, d);
-    this.#local = bySchemes;
+    this.#local = downloadersByScheme(local);
   }
 
   /** Starts the worker now rather than at the first download (so its start-up is not part of a transfer). */

@@ -31,3 +31,10 @@ export interface Downloader {
   readonly schemes: readonly TransferScheme[];
   download(request: DownloadRequest, sink: Writable, options: DownloadOptions): Promise<DownloadResult>;
 }
+
+/** Which downloader serves each scheme; a later downloader naming the same scheme wins. */
+export function downloadersByScheme(downloaders: readonly Downloader[]): ReadonlyMap<TransferScheme, Downloader> {
+  const byScheme = new Map<TransferScheme, Downloader>();
+  for (const d of downloaders) for (const s of d.schemes) byScheme.set(s, d);
+  return byScheme;
+}

@@ -3,7 +3,7 @@ import type { JobRunner } from '../jobs/job-runner.js';
 import { parseDownloadRequest, type TransferScheme } from '../model/download-request.js';
 import type { Job } from '../model/job.js';
 import type { Clock } from '../ports/clock.js';
-import type { Downloader } from '../ports/downloader.js';
+import { downloadersByScheme, type Downloader } from '../ports/downloader.js';
 import type { ImageStore } from '../ports/image-store.js';
 import type { JobStore } from '../ports/job-store.js';
 import type { PackageStore } from '../ports/package-store.js';
@@ -58,11 +58,11 @@ export interface DownloadServiceDeps {
 /** `POST /api/cluster/software/download` (§4): synchronous checks, then a job that fetches and stores. */
 export class DownloadService {
   readonly #d: DownloadServiceDeps;
-  readonly #bySchemes = new Map<TransferScheme, Downloader>();
+  readonly #bySchemes: ReadonlyMap<TransferScheme, Downloader>;
 
   constructor(deps: DownloadServiceDeps) {
     this.#d = deps;
-    for (const dl of deps.downloaders) for (const s of dl.schemes) this.#bySchemes.set(s, dl);
+    this.#bySchemes = downloadersByScheme(deps.downloaders);
   }
 
   /** Runs the checks of §4.3 #6–#11 and starts the job. No network access happens before it returns. */
