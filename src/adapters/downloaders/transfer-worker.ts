@@ -84,12 +84,9 @@ export class WorkerDownloader implements Downloader {
   download(request: DownloadRequest, sink: Writable, options: DownloadOptions): Promise<DownloadResult> {
     const { signal } = options;
     if (signal.aborted) return Promise.reject(signal.reason as Error);
-    const pass = sink instanceof StagedFileSink ? sink.delegate() : null;
-    if (pass === null || !(sink instanceof StagedFileSink)) {
-      const local = this.#local.get(request.scheme);
-      if (local === undefined) return Promise.reject(failures.unexpected());
-      return local.download(request, sink, options);
-    }
+    if (!(sink instanceof StagedFileSink)) return this.#downloadHere(request, sink, options);
+    const pass = sink.delegate();
+    if (pass === null) return this.#downloadHere(request, sink, options);
     const worker = this.#ensureWorker();
     const id = this.#nextId++;
     return new Promise<DownloadResult>((resolve, reject) => {
@@ -122,6 +119,12 @@ export class WorkerDownloader implements Downloader {
         maxBytes: options.maxBytes,
       } satisfies ToWorker);
     });
+  }
+
+  #downloadHere(request: DownloadRequest, sink: Writable, options: DownloadOptions): Promise<DownloadResult> {
+    const local = this.#local.get(request.scheme);
+    if (local === undefined) return Promise.reject(failures.unexpected());
+    return local.download(request, sink, options);
   }
 
   /** Stops the worker; downloads still running there fail. A later download would start a new one. */
