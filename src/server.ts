@@ -87,7 +87,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const packageStore = new SqlitePackageStore(database);
     const stateStore = new SqliteStateStore(database);
     const userStore = new SqliteUserStore(database);
-    const images = new FsImageStore(join(dataDir, 'packages'));
+    const images = new FsImageStore(join(dataDir, 'packages'), {
+      directWrites: config.directWrites,
+      passWorker: config.passWorker,
+    });
 
     const users = new UserService(userStore);
     if (await users.isEmpty()) {

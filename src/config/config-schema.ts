@@ -125,6 +125,20 @@ export const SETTINGS = {
     description:
       'Run downloads (the connection, the hash, the archive check and the writes) in a worker thread, off the thread that serves the API.',
   },
+  directWrites: {
+    type: 'boolean',
+    default: true,
+    description:
+      'Write packages to disk with O_DIRECT (no copy into the page cache) where the filesystem supports it.',
+    env: 'CLUSTERIMAGE_DIRECT_WRITES',
+  },
+  passWorker: {
+    type: 'boolean',
+    default: true,
+    description:
+      'Hash, check and write package bytes in a worker thread of their own, beside the thread that receives them.',
+    env: 'CLUSTERIMAGE_PASS_WORKER',
+  },
   maxPackageBytes: {
     type: 'integer',
     default: 17_179_869_184,
@@ -190,6 +204,8 @@ export interface Config {
   readonly maxRedirects: number;
   readonly resumeAttempts: number;
   readonly transferWorker: boolean;
+  readonly directWrites: boolean;
+  readonly passWorker: boolean;
   readonly maxPackageBytes: number;
   readonly minFreeBytes: number;
   readonly caFiles: readonly string[];

@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { Writable } from 'node:stream';
 import { failures } from '../../core/errors.js';
 import type { DownloadRequest, TransferScheme } from '../../core/model/download-request.js';
@@ -11,6 +11,7 @@ import {
 } from '../../core/ports/downloader.js';
 import { StagedFileSink } from '../images/staged-file-sink.js';
 import { withCause } from '../images/storage-failure.js';
+import { startModuleWorker } from '../module-worker.js';
 import type { DownloaderSettings, TransferWarn } from './downloader-set.js';
 import {
   fromWireError,
@@ -26,29 +27,6 @@ interface Pending {
   readonly signal: AbortSignal;
   readonly resolve: (result: DownloadResult) => void;
   readonly reject: (err: Error) => void;
-}
-
-/**
- * The worker's entry is the module next to this file. From the TypeScript sources (tests, tsx) the worker
- * thread registers tsx itself first: loader hooks of the parent thread do not reach it on Node 20.
- */
-const BOOTSTRAP = `
-const { workerData } = require('node:worker_threads');
-(async () => {
-  if (workerData.tsx !== null) (await import(workerData.tsx)).register();
-  await import(workerData.entry);
-})().catch((err) => {
-  process.nextTick(() => {
-    throw err;
-  });
-});
-`;
-
-function bootstrapData(): { entry: string; tsx: string | null } {
-  const fromSources = import.meta.url.endsWith('.ts');
-  const entry = new URL(`./transfer-worker-main${fromSources ? '.ts' : '.js'}`, import.meta.url).href;
-  const tsx = fromSources ? import.meta.resolve('tsx/esm/api') : null;
-  return { entry, tsx };
 }
 
 /**
@@ -136,8 +114,7 @@ export class WorkerDownloader implements Downloader {
 
   #ensureWorker(): Worker {
     if (this.#worker !== null) return this.#worker;
-    const worker = new Worker(BOOTSTRAP, { eval: true, workerData: { ...this.#data, ...bootstrapData() } });
-    worker.unref();
+    const worker = startModuleWorker(import.meta.url, 'transfer-worker-main', this.#data);
     worker.on('message', (message: FromWorker) => {
       this.#onMessage(message);
     });
@@ -147,6 +124,7 @@ export class WorkerDownloader implements Downloader {
     worker.on('exit', (code) => {
       this.#lost(worker, new Error(`the transfer worker exited with code ${code}`));
     });
+    worker.unref();
     this.#worker = worker;
     return worker;
   }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { lstatSync, open as openCb } from 'node:fs';
+import { constants, lstatSync, open as openCb } from 'node:fs';
 import { link, lstat, mkdir, open, readdir, rename, rm, statfs, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -20,6 +20,18 @@ const openFd = promisify(openCb);
 /** Hidden, so `list()` never reports it; inside the repository, so a commit is a link on one filesystem. */
 const STAGING = '.staging';
 const MAX_NAME_BYTES = 255;
+const CREATE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL;
+
+export interface FsImageStoreOptions {
+  /**
+   * Write staged packages with O_DIRECT where the filesystem takes it (default): the bytes go from the sink's
+   * batches to the device without a copy into the page cache, and the fsync before the commit has no backlog
+   * of dirty pages to flush. Filesystems that refuse the flag get buffered writes.
+   */
+  readonly directWrites?: boolean;
+  /** Hash, check and write in a worker thread beside the receiving one (default); see `pass-worker.ts`. */
+  readonly passWorker?: boolean;
+}
 
 /**
  * Package files in one folder. A package is received into `<dir>/.staging/<uuid>.part` and enters the
@@ -33,10 +45,15 @@ export class FsImageStore implements ImageStore {
   /** Temporary files of stages still open in this process; `clearStaging` leaves them alone. */
   readonly #active = new Set<string>();
   #ready: Promise<void> | null = null;
+  /** Cleared the first time the filesystem refuses O_DIRECT, so later stages do not ask again. */
+  #direct: boolean;
+  readonly #passWorker: boolean;
 
-  constructor(dir: string) {
+  constructor(dir: string, options: FsImageStoreOptions = {}) {
     this.#dir = dir;
     this.#staging = join(dir, STAGING);
+    this.#direct = (options.directWrites ?? true) && 'O_DIRECT' in constants;
+    this.#passWorker = options.passWorker ?? true;
   }
 
   get directory(): string {
@@ -46,16 +63,32 @@ export class FsImageStore implements ImageStore {
   async stage(options: StageOptions): Promise<StagedWrite> {
     const { verb } = options;
     let fd: number;
+    let direct = this.#direct;
     const tempPath = join(this.#staging, `${randomUUID()}.part`);
     try {
       await this.#ensureDirs();
-      fd = await openFd(tempPath, 'wx', 0o644);
+      fd = await this.#create(tempPath, direct);
     } catch (err) {
-      this.#ready = null;
-      throw storageFailure(err, verb);
+      if (!direct || errnoCode(err) !== 'EINVAL') {
+        this.#ready = null;
+        throw storageFailure(err, verb);
+      }
+      this.#direct = direct = false;
+      try {
+        fd = await this.#create(tempPath, false);
+      } catch (retryErr) {
+        throw storageFailure(retryErr, verb);
+      }
     }
     this.#active.add(tempPath);
-    const sink = new StagedFileSink({ fd, maxBytes: options.maxBytes, verb, inspector: new TgzInspector() });
+    const sink = new StagedFileSink({
+      fd,
+      maxBytes: options.maxBytes,
+      verb,
+      inspector: new TgzInspector(),
+      direct,
+      passWorker: this.#passWorker,
+    });
     return new FsStagedWrite(this.#dir, tempPath, sink, verb, () => this.#active.delete(tempPath));
   }
 
@@ -120,6 +153,11 @@ export class FsImageStore implements ImageStore {
     await this.#ensureDirs();
     const stats = await statfs(this.#dir);
     return stats.bavail * stats.bsize;
+  }
+
+  /** EINVAL from a direct open means the filesystem does not do O_DIRECT; the file was not created then. */
+  #create(path: string, direct: boolean): Promise<number> {
+    return openFd(path, CREATE | (direct ? constants.O_DIRECT : 0), 0o644);
   }
 
   #ensureDirs(): Promise<void> {

@@ -1,15 +1,18 @@
 import { createHash } from 'node:crypto';
-import { close, fdatasync, fsync, writev } from 'node:fs';
+import { close, fdatasync, fsync, ftruncate } from 'node:fs';
 import { Writable } from 'node:stream';
 import { failures, type JobFailure } from '../../core/errors.js';
 import type { PackageInspection } from '../../core/ports/image-store.js';
+import { alignedBuffer, alignUp } from './aligned-buffer.js';
+import { passWorker, type PassDigest, type RemotePass } from './pass-worker.js';
+import { writeFully } from './write-fully.js';
 import { storageFailure, withCause } from './storage-failure.js';
 import type { TgzInspector } from './tgz-inspector.js';
 
 /** Size of the writes to the file, of the hash updates and of the inspector's steps. */
 export const SINK_UNIT = 1 << 20;
-/** Chunks at least this large are written as they are; smaller ones are copied into a 1 MiB batch. */
-const DIRECT_MIN = 256 * 1024;
+/** Chunks at least this large are written as they are (unless the fd is direct); smaller ones are copied into a 1 MiB batch. */
+const IN_PLACE_MIN = 256 * 1024;
 /** Batches being written (and, for compressed blocks, inflated) at once; their writes go to distinct file offsets. */
 const MAX_IN_FLIGHT = 4;
 const POOL_MAX = MAX_IN_FLIGHT + 2;
@@ -26,6 +29,16 @@ export interface StagedFileSinkOptions {
   readonly inspector: TgzInspector;
   /** Close the fd when the sink is destroyed (default). A transfer worker's sink leaves that to the owner's. */
   readonly closeFd?: boolean;
+  /**
+   * The fd was opened with O_DIRECT: every write goes from page-aligned batches at aligned offsets, and the
+   * last one is padded to the alignment and cut back with ftruncate before the fsync.
+   */
+  readonly direct?: boolean;
+  /**
+   * Hash, inspect and write in this thread's pass worker (`pass-worker.ts`) instead of here: batches move there
+   * and back by transfer, and `inspector` is not used.
+   */
+  readonly passWorker?: boolean;
 }
 
 /** What a sink needs to run its pass elsewhere (a transfer worker) on the same file descriptor. */
@@ -33,6 +46,8 @@ export interface DelegatedPass {
   readonly fd: number;
   readonly maxBytes: number;
   readonly verb: 'download' | 'upload';
+  readonly direct: boolean;
+  readonly passWorker: boolean;
 }
 
 /** What a finished pass learned; the file is fsynced. */
@@ -86,11 +101,18 @@ export class StagedFileSink extends Writable {
   #unsynced = 0;
   #syncing = false;
   readonly #closeFd: boolean;
+  readonly #direct: boolean;
+  readonly #usePassWorker: boolean;
+  /** Opened at the first flush, so a sink that delegates its pass never opens one. */
+  #remote: RemotePass | null = null;
+  #remoteDigest: PassDigest | null = null;
   #delegation: Delegation | null = null;
 
   constructor(options: StagedFileSinkOptions) {
     super({ highWaterMark: SINK_UNIT });
     this.#closeFd = options.closeFd ?? true;
+    this.#direct = options.direct ?? false;
+    this.#usePassWorker = options.passWorker ?? false;
     this.#fd = options.fd;
     this.#maxBytes = options.maxBytes;
     this.#verb = options.verb;
@@ -118,6 +140,13 @@ export class StagedFileSink extends Writable {
     }
     const delegated = this.#delegation?.result;
     if (delegated !== undefined && delegated !== null) return delegated;
+    if (this.#usePassWorker) {
+      const digest = this.#remoteDigest;
+      if (digest === null) {
+        throw withCause(failures.storeFailed(this.#verb), new Error('the pass worker gave no digest'));
+      }
+      return { sha256: digest.sha256, bytes: this.#accepted, inspection: digest.inspection };
+    }
     return {
       sha256: this.#hash.digest('hex'),
       bytes: this.#accepted,
@@ -129,6 +158,7 @@ export class StagedFileSink extends Writable {
   async discard(): Promise<void> {
     this.destroy();
     this.#inspector.destroy();
+    this.#remote?.close();
     await this.#closed();
   }
 
@@ -144,7 +174,13 @@ export class StagedFileSink extends Writable {
       settle = resolve;
     });
     this.#delegation = { settled, settle, result: null, error: null };
-    return { fd: this.#fd, maxBytes: this.#maxBytes, verb: this.#verb };
+    return {
+      fd: this.#fd,
+      maxBytes: this.#maxBytes,
+      verb: this.#verb,
+      direct: this.#direct,
+      passWorker: this.#usePassWorker,
+    };
   }
 
   /** The delegated pass is over and the other side no longer uses the fd. */
@@ -177,8 +213,18 @@ export class StagedFileSink extends Writable {
     }
     this.#finalizing = true;
     const batch = this.#batch;
+    let padded = false;
     if (batch !== null && this.#batchLength > 0) {
-      this.#flush([batch.subarray(0, this.#batchLength)], [batch], false);
+      const length = this.#batchLength;
+      const data = batch.subarray(0, length);
+      if (this.#direct) {
+        const end = alignUp(length);
+        batch.fill(0, length, end);
+        padded = end !== length;
+        this.#flush([data], [batch], false, [batch.subarray(0, end)]);
+      } else {
+        this.#flush([data], [batch], false);
+      }
       this.#batch = null;
       this.#batchLength = 0;
     }
@@ -189,17 +235,43 @@ export class StagedFileSink extends Writable {
       }
       // Counted as in flight so that a concurrent destroy closes the fd only after the fsync.
       this.#inFlight++;
-      fsync(this.#fd, (err) => {
+      const sync = (): void => {
+        fsync(this.#fd, (err) => {
+          this.#inFlight--;
+          cb(err === null ? null : storageFailure(err, this.#verb));
+          this.#settle();
+        });
+      };
+      const fail = (err: unknown): void => {
         this.#inFlight--;
-        cb(err === null ? null : storageFailure(err, this.#verb));
+        cb(storageFailure(err, this.#verb));
         this.#settle();
-      });
+      };
+      const truncateAndSync = (): void => {
+        if (!padded) {
+          sync();
+          return;
+        }
+        ftruncate(this.#fd, this.#position, (err) => {
+          if (err === null) sync();
+          else fail(err);
+        });
+      };
+      if (!this.#usePassWorker) {
+        truncateAndSync();
+        return;
+      }
+      this.#remoteFinish().then((digest) => {
+        this.#remoteDigest = digest;
+        truncateAndSync();
+      }, fail);
     });
   }
 
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
     const released = this.#delegation?.settled ?? Promise.resolve();
     this.#whenIdle(() => {
+      this.#remote?.close();
       if (!this.#closeFd) {
         cb(err);
         return;
@@ -246,7 +318,7 @@ export class StagedFileSink extends Writable {
       holdsCaller = false;
     };
     for (const chunk of chunks) {
-      if (chunk.length >= DIRECT_MIN) {
+      if (chunk.length >= IN_PLACE_MIN && !this.#direct && !this.#usePassWorker) {
         if (this.#batch !== null && this.#batchLength > 0) {
           out.push(this.#batch.subarray(0, this.#batchLength));
           release.push(this.#batch);
@@ -262,7 +334,7 @@ export class StagedFileSink extends Writable {
       }
       let at = 0;
       while (at < chunk.length) {
-        const batch = (this.#batch ??= this.#pool.pop() ?? Buffer.allocUnsafeSlow(SINK_UNIT));
+        const batch = (this.#batch ??= this.#pool.pop() ?? this.#newBatch());
         const n = chunk.copy(batch, this.#batchLength, at);
         at += n;
         this.#batchLength += n;
@@ -281,7 +353,16 @@ export class StagedFileSink extends Writable {
     this.#settle();
   }
 
-  #flush(parts: Buffer[], release: Buffer[], holdsCaller: boolean): void {
+  #newBatch(): Buffer {
+    return this.#direct ? alignedBuffer(SINK_UNIT) : Buffer.allocUnsafeSlow(SINK_UNIT);
+  }
+
+  /** Hashes and inspects `parts` and writes them (or `written`: the same bytes padded for a direct fd). */
+  #flush(parts: Buffer[], release: Buffer[], holdsCaller: boolean, written: Buffer[] = parts): void {
+    if (this.#usePassWorker) {
+      this.#flushRemote(parts, release, written);
+      return;
+    }
     let total = 0;
     for (const part of parts) {
       this.#hash.update(part);
@@ -298,7 +379,7 @@ export class StagedFileSink extends Writable {
       if (holdsCaller && this.#waiter !== null) this.#waiter.holds--;
       this.#settle();
     };
-    writeFully(this.#fd, parts, at, (err) => {
+    writeFully(this.#fd, written, at, (err) => {
       if (err !== null) this.#ioFailed(err);
       else this.#progressiveSync(total);
       done();
@@ -306,9 +387,37 @@ export class StagedFileSink extends Writable {
     for (const part of parts) this.#inspector.write(part, done);
   }
 
+  /** One batch (a pool buffer: no caller chunks are held in this mode) to the pass worker and back. */
+  #flushRemote(parts: Buffer[], release: Buffer[], written: Buffer[]): void {
+    const [part] = parts;
+    const [batch] = release;
+    const writeLength = written[0]?.length ?? 0;
+    if (parts.length !== 1 || release.length !== 1 || part === undefined || batch === undefined) {
+      throw new Error('a pass worker flush is one whole batch');
+    }
+    const at = this.#position;
+    this.#position += part.length;
+    this.#inFlight++;
+    this.#remote ??= passWorker().open(this.#fd);
+    this.#remote.write(batch, part.length, writeLength, at, (err, back) => {
+      this.#inFlight--;
+      if (back !== null && this.#pool.length < POOL_MAX) this.#pool.push(back);
+      if (err !== null) this.#ioFailed(err);
+      else this.#progressiveSync(part.length);
+      this.#settle();
+    });
+  }
+
+  /** The remote pass's digest; a sink that never flushed (an empty package) opens its pass only now. */
+  #remoteFinish(): Promise<PassDigest> {
+    this.#remote ??= passWorker().open(this.#fd);
+    return this.#remote.finish();
+  }
+
   #progressiveSync(written: number): void {
     this.#unsynced += written;
-    if (this.#syncing || this.#finalizing || this.#unsynced < SYNC_EVERY) return;
+    // A direct write leaves nothing in the page cache for writeback to catch up on.
+    if (this.#direct || this.#syncing || this.#finalizing || this.#unsynced < SYNC_EVERY) return;
     this.#syncing = true;
     this.#unsynced = 0;
     // Not a flush slot, so writes go on meanwhile; idle waiters (close, the final fsync) wait for it.
@@ -356,34 +465,4 @@ export class StagedFileSink extends Writable {
     this.#idle.push(fn);
     this.#settle();
   }
-}
-
-/** pwritev until every byte is written: regular files may return short writes, e.g. just before ENOSPC. */
-function writeFully(
-  fd: number,
-  parts: Buffer[],
-  position: number,
-  cb: (err: NodeJS.ErrnoException | null) => void,
-): void {
-  writev(fd, parts, position, (err, written) => {
-    if (err !== null) {
-      cb(err);
-      return;
-    }
-    const total = parts.reduce((n, p) => n + p.length, 0);
-    if (written >= total) {
-      cb(null);
-      return;
-    }
-    let skip = written;
-    const rest: Buffer[] = [];
-    for (const p of parts) {
-      if (skip >= p.length) skip -= p.length;
-      else {
-        rest.push(skip > 0 ? p.subarray(skip) : p);
-        skip = 0;
-      }
-    }
-    writeFully(fd, rest, position + written, cb);
-  });
 }
