@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { mkdir, readdir, readFile, readlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { test } from 'node:test';
-import { FsImageStore } from '../../../src/adapters/images/fs-image-store.js';
+import { FsImageStore, type FsImageStoreOptions } from '../../../src/adapters/images/fs-image-store.js';
 import { storageFailure } from '../../../src/adapters/images/storage-failure.js';
 import { failures, JobFailure } from '../../../src/core/errors.js';
 import type { StagedWrite } from '../../../src/core/ports/image-store.js';
@@ -34,89 +35,103 @@ async function stagingFiles(dir: string): Promise<string[]> {
   return readdir(join(dir, '.staging'));
 }
 
-void test('staging hashes, sizes and inspects the bytes in one pass; commit moves them in', async (t) => {
-  const dir = await tempDir(t);
-  const store = new FsImageStore(dir);
-  const pkg = samplePackage(5 * MiB + 123);
-  const staged = await store.stage({ maxBytes: 10 * MiB, verb: 'download' });
-  // Socket-sized chunks, odd sizes, and chunks large enough to be written in place.
-  await feed(staged.stream, pkg, [65536, 16384, 1, 3 * MiB, 4093, 300 * 1024]);
-  assert.equal(staged.bytesWritten(), pkg.length);
-  const image = await staged.complete();
-  assert.equal(image.size, pkg.length);
-  assert.equal(image.sha256, createHash('sha256').update(pkg).digest('hex'));
-  assert.deepEqual(image.inspection, { kind: 'archive', versionMember: '9.16.1' });
-  assert.equal((await stagingFiles(dir)).length, 1);
+/** Every combination of the two ways of writing: O_DIRECT or buffered, in the pass worker or on this thread. */
+const MODES: readonly FsImageStoreOptions[] = [
+  { directWrites: true, passWorker: true },
+  { directWrites: false, passWorker: false },
+  { directWrites: true, passWorker: false },
+  { directWrites: false, passWorker: true },
+];
 
-  await image.commit('9161_q_image.tgz');
-  const onDisk = await readFile(join(dir, '9161_q_image.tgz'));
-  assert.equal(createHash('sha256').update(onDisk).digest('hex'), image.sha256);
-  assert.deepEqual(await store.list(), ['9161_q_image.tgz']);
-  assert.equal(await store.exists('9161_q_image.tgz'), true);
-  assert.deepEqual(await stagingFiles(dir), []);
-  // Aborting after the commit leaves the committed file alone.
-  await staged.abort();
-  await image.abort();
-  assert.equal(await store.exists('9161_q_image.tgz'), true);
-});
-
-void test('bytes that are not a package are stored and reported as not_archive', async (t) => {
-  const dir = await tempDir(t);
-  const store = new FsImageStore(dir);
-  const bytes = randomBytes(2 * MiB + 5);
-  const staged = await store.stage({ maxBytes: 10 * MiB, verb: 'upload' });
-  await feed(staged.stream, bytes, [65536]);
-  const image = await staged.complete();
-  assert.deepEqual(image.inspection, { kind: 'not_archive' });
-  assert.equal(image.sha256, createHash('sha256').update(bytes).digest('hex'));
-  await image.abort();
-  assert.deepEqual(await stagingFiles(dir), []);
-});
-
-void test('an empty staged write completes with the empty hash', async (t) => {
-  const store = new FsImageStore(await tempDir(t));
-  const staged = await store.stage({ maxBytes: 10, verb: 'download' });
-  const image = await staged.complete();
-  assert.equal(image.size, 0);
-  assert.equal(image.sha256, createHash('sha256').digest('hex'));
-  assert.deepEqual(image.inspection, { kind: 'not_archive' });
-  await image.abort();
-});
-
-for (const verb of ['download', 'upload'] as const) {
-  void test(`more than maxBytes fails the ${verb} stream and nothing reaches the repository`, async (t) => {
-    const dir = await tempDir(t);
-    const store = new FsImageStore(dir);
-    const max = MiB + 1000;
-    const staged = await store.stage({ maxBytes: max, verb });
-    const failed = once(staged.stream, 'error');
-    const bytes = randomBytes(2 * MiB);
-    await Promise.race([feed(staged.stream, bytes, [65536]), failed]);
-    const [err] = (await failed) as [unknown];
-    const expected = verb === 'download' ? failures.tooLarge(max) : failures.uploadTooLarge(max);
-    assert.ok(err instanceof JobFailure);
-    assert.equal(err.code, expected.code);
-    assert.equal(err.message, expected.message);
-    assert.ok(staged.bytesWritten() <= max);
-    await assert.rejects(
-      staged.complete(),
-      (e: unknown) => e instanceof JobFailure && e.message === expected.message,
-    );
-    await staged.abort();
-    assert.deepEqual(await store.list(), []);
-    assert.deepEqual(await stagingFiles(dir), []);
-  });
+function modeName(mode: FsImageStoreOptions): string {
+  return `${mode.directWrites === true ? 'direct' : 'buffered'}, ${mode.passWorker === true ? 'pass worker' : 'this thread'}`;
 }
 
-void test('exactly maxBytes is accepted', async (t) => {
-  const store = new FsImageStore(await tempDir(t));
-  const pkg = samplePackage(10_000);
-  const staged = await store.stage({ maxBytes: pkg.length, verb: 'download' });
-  await feed(staged.stream, pkg, [4096]);
-  const image = await staged.complete();
-  assert.equal(image.size, pkg.length);
-  await image.abort();
-});
+for (const mode of MODES) {
+  void test(`staging hashes, sizes and inspects the bytes in one pass; commit moves them in (${modeName(mode)})`, async (t) => {
+    const dir = await tempDir(t);
+    const store = new FsImageStore(dir, mode);
+    const pkg = samplePackage(5 * MiB + 123);
+    const staged = await store.stage({ maxBytes: 10 * MiB, verb: 'download' });
+    // Socket-sized chunks, odd sizes, and chunks large enough to be written in place.
+    await feed(staged.stream, pkg, [65536, 16384, 1, 3 * MiB, 4093, 300 * 1024]);
+    assert.equal(staged.bytesWritten(), pkg.length);
+    const image = await staged.complete();
+    assert.equal(image.size, pkg.length);
+    assert.equal(image.sha256, createHash('sha256').update(pkg).digest('hex'));
+    assert.deepEqual(image.inspection, { kind: 'archive', versionMember: '9.16.1' });
+    assert.equal((await stagingFiles(dir)).length, 1);
+
+    await image.commit('9161_q_image.tgz');
+    const onDisk = await readFile(join(dir, '9161_q_image.tgz'));
+    assert.equal(createHash('sha256').update(onDisk).digest('hex'), image.sha256);
+    assert.deepEqual(await store.list(), ['9161_q_image.tgz']);
+    assert.equal(await store.exists('9161_q_image.tgz'), true);
+    assert.deepEqual(await stagingFiles(dir), []);
+    // Aborting after the commit leaves the committed file alone.
+    await staged.abort();
+    await image.abort();
+    assert.equal(await store.exists('9161_q_image.tgz'), true);
+  });
+
+  void test(`bytes that are not a package are stored and reported as not_archive (${modeName(mode)})`, async (t) => {
+    const dir = await tempDir(t);
+    const store = new FsImageStore(dir, mode);
+    const bytes = randomBytes(2 * MiB + 5);
+    const staged = await store.stage({ maxBytes: 10 * MiB, verb: 'upload' });
+    await feed(staged.stream, bytes, [65536]);
+    const image = await staged.complete();
+    assert.deepEqual(image.inspection, { kind: 'not_archive' });
+    assert.equal(image.sha256, createHash('sha256').update(bytes).digest('hex'));
+    await image.abort();
+    assert.deepEqual(await stagingFiles(dir), []);
+  });
+
+  void test(`an empty staged write completes with the empty hash (${modeName(mode)})`, async (t) => {
+    const store = new FsImageStore(await tempDir(t), mode);
+    const staged = await store.stage({ maxBytes: 10, verb: 'download' });
+    const image = await staged.complete();
+    assert.equal(image.size, 0);
+    assert.equal(image.sha256, createHash('sha256').digest('hex'));
+    assert.deepEqual(image.inspection, { kind: 'not_archive' });
+    await image.abort();
+  });
+
+  for (const verb of ['download', 'upload'] as const) {
+    void test(`more than maxBytes fails the ${verb} stream and nothing reaches the repository (${modeName(mode)})`, async (t) => {
+      const dir = await tempDir(t);
+      const store = new FsImageStore(dir, mode);
+      const max = MiB + 1000;
+      const staged = await store.stage({ maxBytes: max, verb });
+      const failed = once(staged.stream, 'error');
+      const bytes = randomBytes(2 * MiB);
+      await Promise.race([feed(staged.stream, bytes, [65536]), failed]);
+      const [err] = (await failed) as [unknown];
+      const expected = verb === 'download' ? failures.tooLarge(max) : failures.uploadTooLarge(max);
+      assert.ok(err instanceof JobFailure);
+      assert.equal(err.code, expected.code);
+      assert.equal(err.message, expected.message);
+      assert.ok(staged.bytesWritten() <= max);
+      await assert.rejects(
+        staged.complete(),
+        (e: unknown) => e instanceof JobFailure && e.message === expected.message,
+      );
+      await staged.abort();
+      assert.deepEqual(await store.list(), []);
+      assert.deepEqual(await stagingFiles(dir), []);
+    });
+  }
+
+  void test(`exactly maxBytes is accepted (${modeName(mode)})`, async (t) => {
+    const store = new FsImageStore(await tempDir(t), mode);
+    const pkg = samplePackage(10_000);
+    const staged = await store.stage({ maxBytes: pkg.length, verb: 'download' });
+    await feed(staged.stream, pkg, [4096]);
+    const image = await staged.complete();
+    assert.equal(image.size, pkg.length);
+    await image.abort();
+  });
+}
 
 void test('abort removes the temporary file, at any moment, and is idempotent', async (t) => {
   const dir = await tempDir(t);
@@ -227,4 +242,29 @@ void test('a staging folder that cannot be created fails stage with storeFailed'
     store.stage({ maxBytes: 1, verb: 'download' }),
     (e: unknown) => e instanceof JobFailure && e.message === failures.storeFailed('download').message,
   );
+});
+
+/** The open flags of this process's fd on `path` (from /proc/self/fdinfo), or null if none is open on it. */
+async function openFlags(path: string): Promise<number | null> {
+  for (const fd of await readdir('/proc/self/fd')) {
+    const target = await readlink(`/proc/self/fd/${fd}`).catch(() => '');
+    if (target !== path) continue;
+    const info = await readFile(`/proc/self/fdinfo/${fd}`, 'utf8');
+    const flags = /^flags:\s+([0-7]+)$/m.exec(info)?.[1];
+    if (flags !== undefined) return parseInt(flags, 8);
+  }
+  return null;
+}
+
+void test('directWrites opens the staged file with O_DIRECT, and only then', async (t) => {
+  for (const directWrites of [true, false]) {
+    const dir = await tempDir(t);
+    const staged = await new FsImageStore(dir, { directWrites }).stage({ maxBytes: MiB, verb: 'download' });
+    const [name] = await stagingFiles(dir);
+    assert.ok(name !== undefined);
+    const flags = await openFlags(join(dir, '.staging', name));
+    assert.ok(flags !== null, 'the staged file is open');
+    assert.equal((flags & constants.O_DIRECT) !== 0, directWrites);
+    await staged.abort();
+  }
 });
