@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { bufferReclaimer } from '../../src/adapters/buffer-reclaimer.js';
+import { bufferReclaimer } from '../../src/buffer-reclaimer.js';
 
 /** Minor collections the calling code runs synchronously, counted from the isolate's own GC entries. */
 async function minorCollectionsDuring(fn: () => void): Promise<number> {
@@ -44,7 +44,7 @@ void test('taking the collector does not leave gc() exposed to the program', () 
 void test('a node started with --expose-gc keeps the flag for the contexts made afterwards', () => {
   const script = [
     "import { runInNewContext } from 'node:vm';",
-    "import { bufferReclaimer } from './src/adapters/buffer-reclaimer.ts';",
+    "import { bufferReclaimer } from './src/buffer-reclaimer.ts';",
     'bufferReclaimer()(1 << 30);',
     "process.stdout.write(typeof runInNewContext('gc'));",
   ].join('\n');

@@ -2,7 +2,7 @@ import { getPriority, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { downloadersByScheme } from '../../core/ports/downloader.js';
 import { failures } from '../../core/errors.js';
-import { bufferReclaimer } from '../buffer-reclaimer.js';
+import { bufferReclaimer } from '../../buffer-reclaimer.js';
 import { StagedFileSink } from '../images/staged-file-sink.js';
 import { TgzInspector } from '../images/tgz-inspector.js';
 import { createDownloaders } from './downloader-set.js';

@@ -12,6 +12,7 @@ import { parseQuery } from '../query/index.js';
 import { rawQueryOf, registerPath, type HttpContext } from '../resource.js';
 import { ErrorEnvelope, JobLink } from '../schemas/common.js';
 import { globalParamsDoc } from '../openapi-params.js';
+import { bufferReclaimer } from '../../buffer-reclaimer.js';
 
 const MULTIPART = /^multipart\/form-data\s*(;|$)/i;
 
@@ -42,9 +43,13 @@ async function pump(part: Readable, session: UploadSession, counter: { received:
   if (session.signal.aborted) stop();
   session.signal.addEventListener('abort', stop, { once: true });
   sink.on('error', onSinkError);
+  // The request socket's 64 KiB reads are freed in small steps, before glibc would give their pages back to the
+  // kernel only to fault them in again (docs/performance-analysis.md, session 6).
+  const reclaim = bufferReclaimer();
   try {
     for await (const chunk of part as AsyncIterable<Buffer>) {
       counter.received += chunk.length;
+      reclaim(counter.received);
       if (!sink.write(chunk)) await once(sink, 'drain', { signal: session.signal });
       session.progress(counter.received);
     }
