@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { createDownloaders, type DownloaderSettings } from './adapters/downloaders/downloader-set.js';
 import { WorkerDownloader } from './adapters/downloaders/transfer-worker.js';
+import { passWorker } from './adapters/images/pass-worker.js';
 import { FsImageStore } from './adapters/images/fs-image-store.js';
 import { startCheckpointer } from './adapters/storage/sqlite/sqlite-checkpointer.js';
 import { openSqliteDatabase, type SqliteDatabase } from './adapters/storage/sqlite/sqlite-database.js';
@@ -155,9 +156,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     };
     const localDownloaders = createDownloaders(downloaderSettings, warn);
     transferWorker = config.transferWorker
-      ? new WorkerDownloader(downloaderSettings, warn, localDownloaders)
+      ? new WorkerDownloader(downloaderSettings, warn, localDownloaders, {
+          startPassWorker: config.passWorker,
+        })
       : null;
     transferWorker?.start();
+    // Uploads (and downloads without the transfer worker) stage on this thread; its pass worker starts with it.
+    if (config.passWorker) passWorker().start();
     const downloaders = transferWorker !== null ? [transferWorker] : localDownloaders;
     const settings = {
       timeLimitSeconds: config.transferTimeLimitSeconds,

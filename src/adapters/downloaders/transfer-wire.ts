@@ -19,6 +19,8 @@ export interface WireError {
 
 export interface WorkerData {
   readonly settings: DownloaderSettings;
+  /** Start the worker's own pass worker with it, so that its start-up is not part of the first transfer. */
+  readonly startPassWorker: boolean;
 }
 
 export type ToWorker =

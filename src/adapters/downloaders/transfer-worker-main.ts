@@ -3,6 +3,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { downloadersByScheme } from '../../core/ports/downloader.js';
 import { failures } from '../../core/errors.js';
 import { bufferReclaimer } from '../../buffer-reclaimer.js';
+import { passWorker } from '../images/pass-worker.js';
 import { StagedFileSink } from '../images/staged-file-sink.js';
 import { TgzInspector } from '../images/tgz-inspector.js';
 import { createDownloaders } from './downloader-set.js';
@@ -26,7 +27,8 @@ const post = (message: FromWorker): void => {
   port.postMessage(message);
 };
 
-const { settings } = workerData as WorkerData;
+const { settings, startPassWorker } = workerData as WorkerData;
+if (startPassWorker) passWorker().start();
 const bySchemes = downloadersByScheme(
   createDownloaders(settings, (message, details) => {
     post({ type: 'warn', message, details });

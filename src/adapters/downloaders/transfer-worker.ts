@@ -48,8 +48,13 @@ export class WorkerDownloader implements Downloader {
   #worker: Worker | null = null;
   #nextId = 1;
 
-  constructor(settings: DownloaderSettings, warn: TransferWarn, local: readonly Downloader[]) {
-    this.#data = { settings };
+  constructor(
+    settings: DownloaderSettings,
+    warn: TransferWarn,
+    local: readonly Downloader[],
+    options: { readonly startPassWorker?: boolean } = {},
+  ) {
+    this.#data = { settings, startPassWorker: options.startPassWorker ?? false };
     this.#warn = warn;
     this.#local = downloadersByScheme(local);
   }

@@ -74,6 +74,11 @@ class PassWorkerHost {
   #nextPass = 1;
   #nextSeq = 1;
 
+  /** Starts the thread now rather than at the first pass. */
+  start(): void {
+    this.#ensureWorker();
+  }
+
   open(fd: number): RemotePass {
     const worker = this.#ensureWorker();
     const pass = this.#nextPass++;
@@ -164,7 +169,7 @@ function fromWireErrno(wire: WireErrno | null): NodeJS.ErrnoException | null {
 let host: PassWorkerHost | null = null;
 
 /** This thread's pass worker. */
-export function passWorker(): { open(fd: number): RemotePass } {
+export function passWorker(): { start(): void; open(fd: number): RemotePass } {
   host ??= new PassWorkerHost();
   return host;
 }
