@@ -19,7 +19,8 @@ const dir = mkdtempSync(join(process.env.BENCH_DIR ?? tmpdir(), 'direct-write-')
 
 async function run(direct: boolean): Promise<string> {
   const path = join(dir, direct ? 'direct.bin' : 'buffered.bin');
-  const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | (direct ? constants.O_DIRECT : 0);
+  const flags =
+    constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | (direct ? constants.O_DIRECT : 0);
   const fd = openSync(path, flags, 0o600);
   const buffers = Array.from({ length: IN_FLIGHT }, () => randomFillSync(alignedBuffer(UNIT)));
   const started = performance.now();

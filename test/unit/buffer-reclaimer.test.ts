@@ -48,9 +48,13 @@ void test('a node started with --expose-gc keeps the flag for the contexts made 
     'bufferReclaimer()(1 << 30);',
     "process.stdout.write(typeof runInNewContext('gc'));",
   ].join('\n');
-  const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', '--input-type=module', '-e', script], {
-    cwd: fileURLToPath(new URL('../..', import.meta.url)),
-    encoding: 'utf8',
-  });
+  const out = execFileSync(
+    process.execPath,
+    ['--expose-gc', '--import', 'tsx', '--input-type=module', '-e', script],
+    {
+      cwd: fileURLToPath(new URL('../..', import.meta.url)),
+      encoding: 'utf8',
+    },
+  );
   assert.equal(out, 'function');
 });

@@ -30,7 +30,12 @@ export type FromPassWorker =
       readonly buffer: ArrayBuffer;
       readonly error: WireErrno | null;
     }
-  | { readonly type: 'finished'; readonly seq: number; readonly sha256: string; readonly inspection: PackageInspection }
+  | {
+      readonly type: 'finished';
+      readonly seq: number;
+      readonly sha256: string;
+      readonly inspection: PackageInspection;
+    }
   | { readonly type: 'finish-failed'; readonly seq: number; readonly error: WireErrno }
   | { readonly type: 'unknown-pass'; readonly seq: number };
 
@@ -87,7 +92,11 @@ class PassWorkerHost {
     return {
       write: (batch, length, writeLength, position, done) => {
         const buffer = batch.buffer;
-        if (batch.byteOffset !== 0 || buffer.byteLength !== batch.length || !(buffer instanceof ArrayBuffer)) {
+        if (
+          batch.byteOffset !== 0 ||
+          buffer.byteLength !== batch.length ||
+          !(buffer instanceof ArrayBuffer)
+        ) {
           throw new RangeError('a pass batch must be a whole ArrayBuffer');
         }
         const seq = this.#await(worker, (reply) => {
@@ -104,8 +113,10 @@ class PassWorkerHost {
         new Promise<PassDigest>((resolve, reject) => {
           const seq = this.#await(worker, (reply) => {
             if (reply instanceof Error) reject(reply);
-            else if (reply.type === 'finished') resolve({ sha256: reply.sha256, inspection: reply.inspection });
-            else if (reply.type === 'finish-failed') reject(fromWireErrno(reply.error) ?? new Error('finish failed'));
+            else if (reply.type === 'finished')
+              resolve({ sha256: reply.sha256, inspection: reply.inspection });
+            else if (reply.type === 'finish-failed')
+              reject(fromWireErrno(reply.error) ?? new Error('finish failed'));
             else reject(new Error('the pass worker no longer knows this pass'));
           });
           closed = true;

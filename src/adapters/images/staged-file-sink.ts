@@ -11,7 +11,7 @@ import type { TgzInspector } from './tgz-inspector.js';
 
 /** Size of the writes to the file, of the hash updates and of the inspector's steps. */
 export const SINK_UNIT = 1 << 20;
-/** Chunks at least this large are written as they are (unless the fd is direct); smaller ones are copied into a 1 MiB batch. */
+/** Chunks at least this large are written in place (not for direct fds or a pass worker); smaller ones are batched. */
 const IN_PLACE_MIN = 256 * 1024;
 /** Batches being written (and, for compressed blocks, inflated) at once; their writes go to distinct file offsets. */
 const MAX_IN_FLIGHT = 4;
@@ -77,6 +77,10 @@ interface Waiter {
  * disk each see one call per MiB instead of one per chunk; large chunks are used in place and their callback
  * waits until the write and the inspector are done with them. Up to four batches are written (pwritev at
  * explicit offsets) on the thread pool while the main thread hashes and inspects the next one.
+ *
+ * With `passWorker`, the hash, the inspector and the writes run in the pass worker instead, and every chunk is
+ * copied into a batch (a batch's memory moves there and back). With `direct`, batches are page-aligned, every
+ * write but the last is a whole batch at a batch-aligned offset, and the last is padded, then cut back.
  *
  * Bytes beyond `maxBytes` fail the stream (tooLarge / uploadTooLarge) before anything of that chunk is
  * written. I/O errors fail it with `storageFailure`. The fd is closed only once no write is in flight, by
