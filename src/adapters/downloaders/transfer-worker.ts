@@ -22,6 +22,7 @@ import {
 } from './transfer-wire.js';
 
 interface Pending {
+  readonly worker: Worker;
   readonly sink: StagedFileSink;
   readonly onProgress: (progress: DownloadProgress) => void;
   readonly signal: AbortSignal;
@@ -82,6 +83,7 @@ export class WorkerDownloader implements Downloader {
         this.#pending.delete(id);
       };
       this.#pending.set(id, {
+        worker,
         sink,
         signal,
         onProgress: options.onProgress,
@@ -123,11 +125,14 @@ export class WorkerDownloader implements Downloader {
     worker.on('message', (message: FromWorker) => {
       this.#onMessage(message);
     });
+    let failure: Error | null = null;
     worker.on('error', (err) => {
-      this.#lost(worker, err);
+      // New downloads go to a new worker; this one's transfers fail at 'exit' (see #lost).
+      failure = err;
+      if (this.#worker === worker) this.#worker = null;
     });
     worker.on('exit', (code) => {
-      this.#lost(worker, new Error(`the transfer worker exited with code ${code}`));
+      this.#lost(worker, failure ?? new Error(`the transfer worker exited with code ${code}`));
     });
     worker.unref();
     this.#worker = worker;
@@ -158,10 +163,15 @@ export class WorkerDownloader implements Downloader {
     }
   }
 
-  /** The worker died: its transfers fail (their fds are no longer in use) and the next download starts a new one. */
+  /**
+   * The worker has exited: its transfers fail and the next download starts a new one. Only at 'exit', not at
+   * 'error': until the thread has exited, its thread-pool writes may still be running on the staged fds, which
+   * the main side closes as soon as the transfers fail.
+   */
   #lost(worker: Worker, cause: Error): void {
     if (this.#worker === worker) this.#worker = null;
     for (const pending of [...this.#pending.values()]) {
+      if (pending.worker !== worker) continue;
       pending.sink.settleDelegation(cause);
       pending.reject(
         pending.signal.aborted ? (pending.signal.reason as Error) : withCause(failures.unexpected(), cause),

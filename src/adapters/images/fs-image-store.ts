@@ -75,6 +75,7 @@ export class FsImageStore implements ImageStore {
       }
       this.#direct = direct = false;
       try {
+        await unlinkIfPresent(tempPath);
         fd = await this.#create(tempPath, false);
       } catch (retryErr) {
         throw storageFailure(retryErr, verb);
@@ -155,7 +156,10 @@ export class FsImageStore implements ImageStore {
     return stats.bavail * stats.bsize;
   }
 
-  /** EINVAL from a direct open means the filesystem does not do O_DIRECT; the file was not created then. */
+  /**
+   * EINVAL from a direct open means the filesystem does not do O_DIRECT. Linux has created the file by then
+   * (the flag is checked after the create), so the buffered retry removes it first.
+   */
   #create(path: string, direct: boolean): Promise<number> {
     return openFd(path, CREATE | (direct ? constants.O_DIRECT : 0), 0o644);
   }

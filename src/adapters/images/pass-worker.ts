@@ -64,28 +64,37 @@ export interface RemotePass {
 
 type Reply = (message: FromPassWorker | Error) => void;
 
+/** One worker thread and the replies awaited from it. */
+interface Slot {
+  readonly worker: Worker;
+  readonly replies: Map<number, Reply>;
+  /** Set once the thread has exited: its passes fail at once with this cause, nothing is posted to it. */
+  gone: Error | null;
+}
+
 /**
  * The thread that hashes, inspects and writes package bytes while the thread that receives them (the transfer
- * worker for downloads, the API thread for uploads) goes on receiving. On this 2-core machine the receiving
- * thread was the bottleneck at one full core, a third of it SHA-256 and CRC-32, while direct writes had left the
- * other core mostly idle. Batches move between the threads by transfer, never by copy.
+ * worker for downloads, the API thread for uploads) goes on receiving. Batches move between the threads by
+ * transfer, never by copy.
  *
- * One per thread that stages packages, started at the first pass. If it dies, its passes fail with the cause and
- * the next pass starts a new one.
+ * One per thread that stages packages. A pass stays with the worker it was opened on. If that worker dies, the
+ * pass's pending and later writes fail with the cause, but only once the thread has exited: until then its
+ * thread-pool writes may still be running on the caller's fd, which the caller closes when the writes fail. The
+ * next pass starts a new worker.
  */
 class PassWorkerHost {
-  #worker: Worker | null = null;
-  readonly #replies = new Map<number, Reply>();
+  #slot: Slot | null = null;
   #nextPass = 1;
   #nextSeq = 1;
 
   /** Starts the thread now rather than at the first pass. */
   start(): void {
-    this.#ensureWorker();
+    this.#ensureSlot();
   }
 
   open(fd: number): RemotePass {
-    const worker = this.#ensureWorker();
+    const slot = this.#ensureSlot();
+    const { worker } = slot;
     const pass = this.#nextPass++;
     worker.postMessage({ type: 'open', pass, fd } satisfies ToPassWorker);
     let closed = false;
@@ -99,19 +108,22 @@ class PassWorkerHost {
         ) {
           throw new RangeError('a pass batch must be a whole ArrayBuffer');
         }
-        const seq = this.#await(worker, (reply) => {
+        const seq = this.#await(slot, (reply) => {
           if (reply instanceof Error) done(reply, null);
           else if (reply.type === 'written') done(fromWireErrno(reply.error), Buffer.from(reply.buffer));
           else done(new Error('the pass worker no longer knows this pass'), null);
         });
-        worker.postMessage(
-          { type: 'batch', pass, seq, buffer, length, writeLength, position } satisfies ToPassWorker,
-          [buffer],
-        );
+        if (seq !== null) {
+          worker.postMessage(
+            { type: 'batch', pass, seq, buffer, length, writeLength, position } satisfies ToPassWorker,
+            [buffer],
+          );
+        }
       },
       finish: () =>
         new Promise<PassDigest>((resolve, reject) => {
-          const seq = this.#await(worker, (reply) => {
+          closed = true;
+          const seq = this.#await(slot, (reply) => {
             if (reply instanceof Error) reject(reply);
             else if (reply.type === 'finished')
               resolve({ sha256: reply.sha256, inspection: reply.inspection });
@@ -119,54 +131,57 @@ class PassWorkerHost {
               reject(fromWireErrno(reply.error) ?? new Error('finish failed'));
             else reject(new Error('the pass worker no longer knows this pass'));
           });
-          closed = true;
-          worker.postMessage({ type: 'finish', pass, seq } satisfies ToPassWorker);
+          if (seq !== null) worker.postMessage({ type: 'finish', pass, seq } satisfies ToPassWorker);
         }),
       close: () => {
         if (closed) return;
         closed = true;
-        if (this.#worker === worker) worker.postMessage({ type: 'close', pass } satisfies ToPassWorker);
+        if (slot.gone === null) worker.postMessage({ type: 'close', pass } satisfies ToPassWorker);
       },
     };
   }
 
   /**
-   * Registers a reply. The worker is unref'd while no reply is awaited (an idle pass worker never keeps the
-   * process alive) and ref'd while one is (a pass in progress does).
+   * Registers a reply, or gives it the slot's cause at once (null) when the thread is gone. A worker is unref'd
+   * while no reply is awaited from it (an idle pass worker never keeps the process alive) and ref'd while one is.
    */
-  #await(worker: Worker, reply: Reply): number {
+  #await(slot: Slot, reply: Reply): number | null {
+    if (slot.gone !== null) {
+      reply(slot.gone);
+      return null;
+    }
     const seq = this.#nextSeq++;
-    if (this.#replies.size === 0) worker.ref();
-    this.#replies.set(seq, reply);
+    if (slot.replies.size === 0) slot.worker.ref();
+    slot.replies.set(seq, reply);
     return seq;
   }
 
-  #ensureWorker(): Worker {
-    if (this.#worker !== null) return this.#worker;
+  #ensureSlot(): Slot {
+    if (this.#slot !== null) return this.#slot;
     const worker = startModuleWorker(import.meta.url, 'pass-worker-main', {});
+    const slot: Slot = { worker, replies: new Map(), gone: null };
+    let failure: Error | null = null;
     worker.on('message', (message: FromPassWorker) => {
-      const reply = this.#replies.get(message.seq);
-      this.#replies.delete(message.seq);
-      if (this.#replies.size === 0) worker.unref();
+      const reply = slot.replies.get(message.seq);
+      slot.replies.delete(message.seq);
+      if (slot.replies.size === 0) worker.unref();
       reply?.(message);
     });
     worker.on('error', (err) => {
-      this.#lost(worker, err);
+      // New passes go to a new worker; this one's wait for 'exit' (see the class comment).
+      failure = err;
+      if (this.#slot === slot) this.#slot = null;
     });
     worker.on('exit', (code) => {
-      this.#lost(worker, new Error(`the pass worker exited with code ${String(code)}`));
+      if (this.#slot === slot) this.#slot = null;
+      slot.gone = failure ?? new Error(`the pass worker exited with code ${String(code)}`);
+      const replies = [...slot.replies.values()];
+      slot.replies.clear();
+      for (const reply of replies) reply(slot.gone);
     });
     worker.unref();
-    this.#worker = worker;
-    return worker;
-  }
-
-  #lost(worker: Worker, cause: Error): void {
-    if (this.#worker !== worker) return;
-    this.#worker = null;
-    const replies = [...this.#replies.values()];
-    this.#replies.clear();
-    for (const reply of replies) reply(cause);
+    this.#slot = slot;
+    return slot;
   }
 }
 

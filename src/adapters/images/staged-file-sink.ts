@@ -399,10 +399,10 @@ export class StagedFileSink extends Writable {
     if (parts.length !== 1 || release.length !== 1 || part === undefined || batch === undefined) {
       throw new Error('a pass worker flush is one whole batch');
     }
+    this.#remote ??= passWorker().open(this.#fd);
     const at = this.#position;
     this.#position += part.length;
     this.#inFlight++;
-    this.#remote ??= passWorker().open(this.#fd);
     this.#remote.write(batch, part.length, writeLength, at, (err, back) => {
       this.#inFlight--;
       if (back !== null && this.#pool.length < POOL_MAX) this.#pool.push(back);
@@ -414,8 +414,12 @@ export class StagedFileSink extends Writable {
 
   /** The remote pass's digest; a sink that never flushed (an empty package) opens its pass only now. */
   #remoteFinish(): Promise<PassDigest> {
-    this.#remote ??= passWorker().open(this.#fd);
-    return this.#remote.finish();
+    try {
+      this.#remote ??= passWorker().open(this.#fd);
+      return this.#remote.finish();
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
   }
 
   #progressiveSync(written: number): void {

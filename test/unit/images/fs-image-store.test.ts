@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { constants } from 'node:fs';
-import { mkdir, readdir, readFile, readlink, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { test } from 'node:test';
@@ -266,5 +268,35 @@ void test('directWrites opens the staged file with O_DIRECT, and only then', asy
     assert.ok(flags !== null, 'the staged file is open');
     assert.equal((flags & constants.O_DIRECT) !== 0, directWrites);
     await staged.abort();
+  }
+});
+
+void test('a filesystem that refuses O_DIRECT gets buffered writes, from its first stage on', async (t) => {
+  const mnt = await mkdtemp(join(tmpdir(), 'clusterimage-ramfs-'));
+  try {
+    // ramfs has no direct I/O: open(O_DIRECT) fails with EINVAL after creating the file.
+    execFileSync('mount', ['-t', 'ramfs', 'ramfs', mnt], { stdio: 'pipe' });
+  } catch (err) {
+    await rm(mnt, { recursive: true, force: true });
+    t.skip(`cannot mount a ramfs (needs root): ${(err as Error).message.split('\n')[0] ?? ''}`);
+    return;
+  }
+  t.after(async () => {
+    execFileSync('umount', [mnt], { stdio: 'pipe' });
+    await rm(mnt, { recursive: true, force: true });
+  });
+  const dir = join(mnt, 'packages');
+  const store = new FsImageStore(dir, { directWrites: true });
+  const pkg = samplePackage(2 * MiB + 77);
+  for (const round of [1, 2]) {
+    const staged = await store.stage({ maxBytes: 10 * MiB, verb: 'upload' });
+    const files = await stagingFiles(dir);
+    assert.equal(files.length, 1, `round ${String(round)}: only the stage's own file, nothing left over`);
+    const flags = await openFlags(join(dir, '.staging', files[0] ?? ''));
+    assert.equal((flags ?? 0) & constants.O_DIRECT, 0, 'buffered');
+    await feed(staged.stream, pkg, [65536]);
+    const image = await staged.complete();
+    assert.equal(image.sha256, createHash('sha256').update(pkg).digest('hex'));
+    await image.abort();
   }
 });

@@ -68,3 +68,29 @@ void test('a closed pass is refused, and batches must be whole buffers', async (
   }, RangeError);
   other.close();
 });
+
+void test('a pass worker that dies fails its passes once it has exited, and the next pass gets a new one', async (t) => {
+  const path = join(await tempDir(t), 'out.bin');
+  const fd = openSync(path, 'w');
+  t.after(() => {
+    closeSync(fd);
+  });
+  const pass = passWorker().open(fd);
+  // A length beyond the buffer makes the worker throw: an uncaught error ends the thread.
+  const crashed = await write(pass, Buffer.alloc(4096), 8192, 0);
+  assert.ok(crashed.err instanceof Error, 'the pending write fails');
+  assert.equal(crashed.back, null);
+  const later = await write(pass, Buffer.alloc(4096), 4096, 0);
+  assert.ok(
+    later.err instanceof Error,
+    'a later write on the same pass fails at once, with no reply to wait for',
+  );
+  await assert.rejects(pass.finish());
+
+  const next = passWorker().open(fd);
+  const data = Buffer.alloc(4096, 5);
+  const ok = await write(next, Buffer.from(data), 4096, 0);
+  assert.equal(ok.err, null);
+  const digest = await next.finish();
+  assert.equal(digest.sha256, createHash('sha256').update(data).digest('hex'));
+});
