@@ -65,6 +65,8 @@ export class GunzipReader {
   readonly #recent: Buffer[] = [];
   /** The chunk zlib is reading. */
   #current: Item | null = null;
+  /** zlib is reading `#current` on the thread pool; its write callback, which always runs, releases it. */
+  #zlibReading = false;
   #inflater: InflateRaw | null = null;
   #inflaterEnded: Promise<void> | null = null;
   #inflaterFed = 0;
@@ -363,7 +365,9 @@ export class GunzipReader {
     this.#inflaterFed += part.length;
     this.#busy = true;
     this.#current = item;
+    this.#zlibReading = true;
     inflater.write(part, () => {
+      this.#zlibReading = false;
       if (this.#state !== 'zlib') {
         this.#release(item);
         return;
@@ -408,7 +412,8 @@ export class GunzipReader {
     this.#inflater = null;
     const current = this.#current;
     this.#current = null;
-    current?.done();
+    // While zlib still reads the chunk, its owner may not reuse it yet; the write callback releases it.
+    if (!this.#zlibReading) current?.done();
     for (const item of this.#queue.splice(0)) item.done();
   }
 }
