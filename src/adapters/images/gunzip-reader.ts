@@ -347,6 +347,8 @@ export class GunzipReader {
       if (this.#state === 'zlib') this.#emit(data);
     });
     inflater.on('error', () => {
+      // zlib has stopped reading, and the failed write's callback does not run: the chunk is released here.
+      this.#zlibReading = false;
       this.#fail();
     });
     this.#state = 'zlib';
