@@ -1,6 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
 import type { FromPassWorker, ToPassWorker, WireErrno } from './pass-worker.js';
+import { errnoCode } from './storage-failure.js';
 import { TgzInspector } from './tgz-inspector.js';
 import { writeFully } from './write-fully.js';
 
@@ -75,6 +76,6 @@ async function finish(id: number, seq: number): Promise<void> {
 
 function toWireErrno(err: unknown): WireErrno {
   const message = err instanceof Error ? err.message : String(err);
-  const code = (err as NodeJS.ErrnoException | null)?.code;
-  return typeof code === 'string' ? { message, code } : { message };
+  const code = errnoCode(err);
+  return code === undefined ? { message } : { message, code };
 }
